@@ -1,0 +1,181 @@
+//! The one semantic mount model every syntax lands in.
+//!
+//! A [`Mount`] says what a storage item *means*, whatever it was written as: the kind of
+//! mount, what it mounts where, and every option, each with the span of the text it came
+//! from. Rules, translation and explanations work on this, never on a syntax's AST.
+
+use crate::span::Span;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The syntax a storage item was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyntaxKind {
+    /// `-v` / `--volume`
+    VolumeFlag,
+    /// `--mount`
+    MountFlag,
+    /// `--tmpfs`
+    TmpfsFlag,
+    /// Dockerfile `VOLUME`
+    DockerfileVolume,
+    /// Dockerfile `RUN --mount=...` (a build-time mount)
+    BuildMount,
+    /// compose `volumes:` short syntax (`- ./a:/b:ro`)
+    ComposeShort,
+    /// compose `volumes:` long syntax (`- type: bind ...`)
+    ComposeLong,
+    /// compose service `tmpfs:`
+    ComposeTmpfs,
+}
+
+/// The kind of a mount, as Docker names it (`Type` in the API and in `docker inspect`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    Bind,
+    Volume,
+    Tmpfs,
+    Npipe,
+    Image,
+    Cluster,
+    /// A type Docker does not know (`type=foo`): the Engine rejects it.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl MountKind {
+    pub fn from_api(name: &str) -> MountKind {
+        match name {
+            "bind" => MountKind::Bind,
+            "volume" => MountKind::Volume,
+            "tmpfs" => MountKind::Tmpfs,
+            "npipe" => MountKind::Npipe,
+            "image" => MountKind::Image,
+            "cluster" => MountKind::Cluster,
+            other => MountKind::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            MountKind::Bind => "bind",
+            MountKind::Volume => "volume",
+            MountKind::Tmpfs => "tmpfs",
+            MountKind::Npipe => "npipe",
+            MountKind::Image => "image",
+            MountKind::Cluster => "cluster",
+            MountKind::Other(name) => name,
+        }
+    }
+}
+
+/// A field of the model, to say where in the text each value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    Kind,
+    Source,
+    Target,
+    Mode,
+    ReadOnly,
+    Propagation,
+    Selinux,
+    NoCopy,
+    Subpath,
+    Consistency,
+    Driver,
+    DriverOpt,
+    Label,
+    TmpfsSize,
+    TmpfsMode,
+    TmpfsOptions,
+    BindRecursive,
+    CreateHostPath,
+}
+
+/// tmpfs settings, in whichever form the syntax allows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TmpfsSettings {
+    /// Size in bytes (`--mount tmpfs-size`, compose `tmpfs.size`).
+    pub size_bytes: Option<u64>,
+    /// Permission bits (`tmpfs-mode`, compose `tmpfs.mode`).
+    pub mode: Option<u32>,
+    /// mount(8)-style options as written (`--tmpfs /run:size=64m,exec`), in order.
+    pub options: Vec<String>,
+}
+
+/// One storage item, whatever syntax it was written in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mount {
+    pub syntax: SyntaxKind,
+    pub kind: MountKind,
+    /// Bind: the host path (made absolute as the client does); volume: its name; `None`
+    /// for an anonymous volume or a tmpfs.
+    pub source: Option<String>,
+    /// The container path as written (not cleaned).
+    pub target: String,
+    pub read_only: bool,
+    /// Bind propagation as written (`rslave`...), `None` when not given.
+    pub propagation: Option<String>,
+    /// SELinux relabel: `z` (shared) or `Z` (private).
+    pub selinux: Option<String>,
+    /// Do not copy the image's files into a new empty volume.
+    pub nocopy: bool,
+    pub subpath: Option<String>,
+    pub consistency: Option<String>,
+    /// Volume driver (per mount, or the container-wide `--volume-driver`).
+    pub driver: Option<String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub tmpfs: Option<TmpfsSettings>,
+    /// `--mount bind-recursive=...` (`enabled`, `disabled`, `writable`, `readonly`).
+    pub bind_recursive: Option<String>,
+    /// Whether a missing bind source is created (`-v`: yes; `--mount`: only with
+    /// `bind-create-src`; compose long syntax: `bind.create_host_path`).
+    pub create_host_path: Option<bool>,
+    /// The raw mode string of `-v` (`ro,Z`) or compose short syntax, as written.
+    pub mode: Option<String>,
+    /// The whole item's span in the text it was read from.
+    pub span: Span,
+    /// Where each field came from.
+    pub provenance: BTreeMap<Field, Span>,
+}
+
+impl Mount {
+    /// A mount of `kind` at `target` with every option unset.
+    pub fn new(syntax: SyntaxKind, kind: MountKind, target: impl Into<String>, span: Span) -> Mount {
+        Mount {
+            syntax,
+            kind,
+            source: None,
+            target: target.into(),
+            read_only: false,
+            propagation: None,
+            selinux: None,
+            nocopy: false,
+            subpath: None,
+            consistency: None,
+            driver: None,
+            driver_opts: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            tmpfs: None,
+            bind_recursive: None,
+            create_host_path: None,
+            mode: None,
+            span,
+            provenance: BTreeMap::new(),
+        }
+    }
+
+    /// An anonymous volume: a volume with no name, new for every container.
+    pub fn is_anonymous_volume(&self) -> bool {
+        self.kind == MountKind::Volume && self.source.as_deref().is_none_or(str::is_empty)
+    }
+
+    /// The span of one field, or of the whole item when the field was not written.
+    pub fn span_of(&self, field: Field) -> Span {
+        self.provenance.get(&field).copied().unwrap_or(self.span)
+    }
+}

@@ -1,0 +1,77 @@
+//! Inputs that broke something once, run through the library: each names what it broke.
+
+use dockmount::syntax::shell::read_command;
+
+/// Word offsets are kept as runs (a 10 MB word used to take 80 MB of offsets): every
+/// value byte still maps to the source byte it came from, through quotes and escapes.
+#[test]
+fn word_offsets_through_quotes_escapes_and_tails() {
+    let text = r#"a"b c"\d'e'f"#;
+    let command = read_command(text, 0).unwrap_or_else(|e| panic!("{e:?}"));
+    let word = &command.words[0];
+    assert_eq!(word.value, "ab cdef");
+    let offsets: Vec<usize> = word.offsets.iter().collect();
+    // a=0, b=2, ' '=3, c=4, d=7 (after the backslash), e=9, f=11; one past the end: 12.
+    assert_eq!(offsets, [0, 2, 3, 4, 7, 9, 11, 12]);
+    assert_eq!(word.offsets.len(), word.value.len() + 1);
+    assert_eq!((word.offsets.first(), word.offsets.last(), word.offsets.get(8)), (Some(0), Some(12), None));
+    let tail = word.tail(3);
+    assert_eq!(tail.value, "cdef");
+    assert_eq!(tail.offsets.iter().collect::<Vec<_>>(), [4, 7, 9, 11, 12]);
+    assert_eq!(tail.offsets, [4, 7, 9, 11, 12]);
+
+    // A long plain word is a single run, and maps exactly.
+    let long = format!("docker run img {}", "x".repeat(1_000_000));
+    let command = read_command(&long, 0).unwrap_or_else(|e| panic!("{e:?}"));
+    let word = &command.words[3];
+    assert_eq!(word.offsets.get(999_999), Some(15 + 999_999));
+    assert_eq!(word.offsets.last(), Some(long.len()));
+}
+
+/// Snippets are rendered from a window of lines around the span (indexing the whole text
+/// for each of 60,000 findings took minutes): the output is the one the whole text gives.
+#[test]
+fn snippets_from_a_window_match_snippets_from_the_whole_text() {
+    use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
+    use codespan_reporting::files::SimpleFile;
+    use codespan_reporting::term::{self, termcolor::Buffer, Config};
+    use dockmount::lint::lines::LineIndex;
+    use dockmount::report::snippet::{render, render_at, Level, Snippet};
+    use dockmount::span::Span;
+
+    let text: String = (1..=30).map(|i| format!("line {i}: docker run -v /a{i}:/b,ro é\n")).collect();
+    let lines = LineIndex::new(&text);
+    let at = |line: usize| lines.line_span(line - 1).0;
+    let spans = [
+        Span::new(0, 4),
+        Span::new(at(2) + 5, at(2) + 9),
+        Span::new(at(15), at(15)),
+        Span::new(at(10) + 3, at(13) + 6), // over four lines
+        Span::new(at(29) + 2, text.len()),
+        Span::new(text.len(), text.len()),
+    ];
+    for span in spans {
+        let snippet = Snippet {
+            level: Level::Error,
+            code: Some("DM006".into()),
+            message: "message".into(),
+            file_name: "run.sh",
+            text: &text,
+            span,
+            label: "label".into(),
+            notes: vec!["help: a note".into()],
+        };
+        let file = SimpleFile::new("run.sh", text.as_str());
+        let diagnostic = Diagnostic::new(Severity::Error)
+            .with_message("message")
+            .with_code("DM006")
+            .with_labels(vec![Label::primary((), span.start..span.end).with_message("label")])
+            .with_notes(vec!["help: a note".into()]);
+        let mut buffer = Buffer::no_color();
+        term::emit_to_write_style(&mut buffer, &Config::default(), &file, &diagnostic)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let whole = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+        assert_eq!(render_at(&snippet, false, &lines), whole, "{span:?}");
+        assert_eq!(render(&snippet, false), whole, "{span:?}");
+    }
+}
