@@ -528,9 +528,16 @@ pub fn explain_dockerfile(text: &str, ctx: &Context) -> DockerfileExplanation {
     use crate::model::dockerfile::RuntimeOutcome;
     let analysis = crate::model::dockerfile::analyse(text, ctx);
     let mut items = Vec::new();
+    // What the Engine does with each image config key (a `VOLUME` may list 100,000).
+    let mut runtime_of_key = std::collections::HashMap::new();
+    for runtime in &analysis.runtime {
+        for key in &runtime.keys {
+            runtime_of_key.entry(key.as_str()).or_insert(runtime);
+        }
+    }
     for mount in &analysis.volume_mounts {
         let mut explanation = describe(mount, false);
-        let runtime = analysis.runtime.iter().find(|r| r.keys.contains(&mount.target));
+        let runtime = runtime_of_key.get(mount.target.as_str()).copied();
         // Only what is particular to this path (a relative path, a start failure); the
         // general notes would repeat on every volume.
         if let Some(runtime) = runtime.filter(|r| r.relative || r.outcome != RuntimeOutcome::AnonymousVolume) {

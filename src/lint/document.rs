@@ -475,26 +475,28 @@ fn tilde_of(word: &Word, own_word: bool) -> Option<Expansion> {
 fn placeholders(value: &str) -> Vec<(usize, usize)> {
     let bytes = value.as_bytes();
     let mut found = Vec::new();
+    // One finder per kind of pair, so that `$($($(…)))` 100,000 deep stays linear.
+    let mut dollar_paren = PairFinder::new("$(", ")");
+    let mut dollar_brace = PairFinder::new("${", "}");
+    let mut angle = PairFinder::new("<", ">");
+    let mut bracket = PairFinder::new("[", "]");
+    let mut braces = PairFinder::new("{{", "}}");
+    let mut percents = PairFinder::new("%%", "%%");
+    let mut percent = PairFinder::new("%", "%");
     let mut i = 0;
     while i < bytes.len() {
-        let close = |open: &str, close: &str| -> Option<usize> {
-            let rest = value.get(i + open.len()..)?;
-            let end = rest.find(close)?;
-            let inner = &rest[..end];
-            (!inner.is_empty() && !inner.contains(open)).then_some(i + open.len() + end + close.len())
-        };
         let end = match bytes[i] {
             // `$(VAR)` and `${VAR}` the shell does not expand (inside single quotes): a
             // Makefile or CI template replaces them before any shell runs.
-            b'$' if value[i..].starts_with("$(") => close("$(", ")"),
-            b'$' if value[i..].starts_with("${") => close("${", "}"),
-            b'<' => close("<", ">"),
+            b'$' if value[i..].starts_with("$(") => dollar_paren.close(value, i),
+            b'$' if value[i..].starts_with("${") => dollar_brace.close(value, i),
+            b'<' => angle.close(value, i),
             // A documentation ellipsis: `-v ...`, `/data...`.
             b'.' if value[i..].starts_with("...") => Some(i + value[i..].find(|c| c != '.').unwrap_or(value.len() - i)),
-            b'[' => close("[", "]"),
-            b'{' if value[i..].starts_with("{{") => close("{{", "}}"),
-            b'%' if value[i..].starts_with("%%") => close("%%", "%%"),
-            b'%' => close("%", "%").filter(|&end| {
+            b'[' => bracket.close(value, i),
+            b'{' if value[i..].starts_with("{{") => braces.close(value, i),
+            b'%' if value[i..].starts_with("%%") => percents.close(value, i),
+            b'%' => percent.close(value, i).filter(|&end| {
                 let name = &value[i + 1..end - 1];
                 name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
             }),
@@ -509,6 +511,46 @@ fn placeholders(value: &str) -> Vec<(usize, usize)> {
         }
     }
     found
+}
+
+/// Finds, for an opening delimiter at some byte, the end of the innermost pair it starts:
+/// the first closing delimiter after it, with no opening one between. Positions only move
+/// forward, so the last closing delimiter found (and the last opening one before it) is
+/// remembered and a whole scan costs time linear in the value.
+struct PairFinder {
+    open: &'static str,
+    close: &'static str,
+    /// Where the last search started, and what it found: the first closing delimiter at
+    /// or after that, with the start of the last opening delimiter that ends before it.
+    cached: Option<(usize, Option<(usize, Option<usize>)>)>,
+}
+
+impl PairFinder {
+    fn new(open: &'static str, close: &'static str) -> Self {
+        PairFinder { open, close, cached: None }
+    }
+
+    /// The end (exclusive) of the pair opened at `at`, if it closes with something between.
+    fn close(&mut self, value: &str, at: usize) -> Option<usize> {
+        let inner_start = at + self.open.len();
+        let found = match self.cached {
+            // Nothing closes after an earlier start, or the same closing delimiter is the
+            // first after this one too.
+            Some((searched_from, None)) if searched_from <= inner_start => None,
+            Some((searched_from, Some(found))) if searched_from <= inner_start && inner_start <= found.0 => Some(found),
+            _ => {
+                let found = value.get(inner_start..).and_then(|rest| rest.find(self.close)).map(|offset| {
+                    let close_at = inner_start + offset;
+                    (close_at, value[..close_at].rfind(self.open))
+                });
+                self.cached = Some((inner_start, found));
+                found
+            }
+        };
+        let (close_at, last_open) = found?;
+        let nested = last_open.is_some_and(|open_at| open_at >= inner_start);
+        (close_at > inner_start && !nested).then_some(close_at + self.close.len())
+    }
 }
 
 /// Whether a command line is written for Windows (cmd.exe, PowerShell, a Windows daemon):

@@ -1144,9 +1144,13 @@ impl<'a> Run<'a> {
         volumes: &mut BTreeMap<String, Option<usize>>,
         live: bool,
     ) {
-        let Some(slot) = self.volumes.iter().position(|v| v.instruction == index && !v.onbuild) else {
+        // Recorded in instruction order, one per instruction.
+        let Ok(slot) = self.volumes.binary_search_by_key(&index, |v| v.instruction) else {
             return;
         };
+        if self.volumes[slot].onbuild {
+            return;
+        }
         if self.volumes[slot].error.is_some() {
             return;
         }

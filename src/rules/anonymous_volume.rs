@@ -34,10 +34,11 @@
 //! ## Fix safety
 //! No fix: only the author can name the volume.
 
-use super::volume_words::{role_at, Role};
+use super::volume_words::{Role, WordRoles};
 use super::{Document, Finding, Item, Rule, Severity};
 use crate::model::mount::{Field, SyntaxKind};
 use crate::model::paths::clean;
+use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     code: "DM001",
@@ -50,6 +51,8 @@ pub const RULE: Rule = Rule {
 
 fn check(document: &Document) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let roles = WordRoles::of(document);
+    let targets = TargetsByGroup::of(document);
     for item in &document.items {
         let mount = &item.mount;
         let syntax_counts = matches!(
@@ -72,13 +75,11 @@ fn check(document: &Document) -> Vec<Finding> {
         // With driver options (`volume-opt=device=...`) or a plugin driver the data lives
         // elsewhere, and the volume is only the way to reach it.
         let elsewhere = !mount.driver_opts.is_empty() || mount.driver.as_deref().is_some_and(|d| d != "local");
-        if elsewhere || item.known_error().is_some() || masks_part_of_another_mount(document, item) {
+        if elsewhere || item.known_error().is_some() || targets.has_one_strictly_above(item) {
             continue;
         }
         // A word of a broken JSON array or of a trailing comment is another rule's finding.
-        if mount.syntax == SyntaxKind::DockerfileVolume
-            && role_at(document, item.span).is_some_and(|role| role != Role::Path)
-        {
+        if mount.syntax == SyntaxKind::DockerfileVolume && roles.at(item.span).is_some_and(|role| role != Role::Path) {
             continue;
         }
         let auto_remove = document.group_of(item).is_some_and(|g| g.auto_remove);
@@ -114,13 +115,33 @@ fn check(document: &Document) -> Vec<Finding> {
     findings
 }
 
-/// True when another mount of the same group holds this target strictly inside its own
-/// (`-v "$PWD":/app -v /app/node_modules`): the anonymous volume is there on purpose, to
-/// keep the image's files at that sub-path.
-fn masks_part_of_another_mount(document: &Document, item: &Item) -> bool {
-    let target = clean(&item.mount.target);
-    document.items.iter().filter(|other| other.group == item.group && !std::ptr::eq(*other, item)).any(|other| {
-        let outer = clean(&other.mount.target);
-        outer.starts_with('/') && outer != "/" && target.starts_with(&format!("{outer}/"))
-    })
+/// The cleaned absolute targets (other than `/`) of each group, to tell when another mount
+/// of the same group holds a target strictly inside its own (`-v "$PWD":/app -v
+/// /app/node_modules`): the anonymous volume is there on purpose, to keep the image's
+/// files at that sub-path. A lookup per parent directory, not a scan of every mount.
+struct TargetsByGroup(HashSet<(usize, String)>);
+
+impl TargetsByGroup {
+    fn of(document: &Document) -> TargetsByGroup {
+        let targets = document.items.iter().filter_map(|item| {
+            let target = clean(&item.mount.target);
+            (target.starts_with('/') && target != "/").then_some((item.group, target))
+        });
+        TargetsByGroup(targets.collect())
+    }
+
+    fn has_one_strictly_above(&self, item: &Item) -> bool {
+        let target = clean(&item.mount.target);
+        let mut parent = target.as_str();
+        while let Some(slash) = parent.rfind('/') {
+            parent = &parent[..slash];
+            if parent.is_empty() {
+                return false;
+            }
+            if self.0.contains(&(item.group, parent.to_string())) {
+                return true;
+            }
+        }
+        false
+    }
 }

@@ -34,6 +34,7 @@ use crate::model::mount::{Field, SyntaxKind};
 use crate::model::paths::clean;
 use crate::model::verdict::DockerError;
 use crate::span::Span;
+use std::collections::hash_map::{Entry, HashMap};
 
 pub const RULE: Rule = Rule {
     code: "DM009",
@@ -60,21 +61,26 @@ fn key(item: &Item) -> Option<String> {
 
 fn check(document: &Document) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (index, item) in document.items.iter().enumerate() {
-        if item.mount.syntax == SyntaxKind::BuildMount || document.for_windows(item) {
+    // The first item of each group at each path: one lookup per item, not a scan of all
+    // the earlier ones (a line of 100,000 flags).
+    let mut first_at: HashMap<(usize, String), &Item> = HashMap::new();
+    for item in &document.items {
+        if item.mount.syntax == SyntaxKind::BuildMount {
             continue;
         }
         let Some(path) = key(item) else {
             continue;
         };
-        let earlier = document.items[..index].iter().find(|other| {
-            other.group == item.group
-                && other.mount.syntax != SyntaxKind::BuildMount
-                && key(other).as_deref() == Some(path.as_str())
-        });
-        let Some(earlier) = earlier else {
-            continue;
+        let earlier = match first_at.entry((item.group, path.clone())) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                entry.insert(item);
+                continue;
+            }
         };
+        if document.for_windows(item) {
+            continue;
+        }
         let (severity, message, at) = verdict(document, earlier, item, &path);
         let span = at.unwrap_or_else(|| item.mount.span_of(Field::Target));
         findings.push(Finding { severity, ..RULE.finding(span, message, None) });
