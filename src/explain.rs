@@ -58,16 +58,10 @@ impl RunExplanation {
 
 /// Explains every storage flag of a command line and gives Docker's verdict on all of them.
 pub fn explain_run(line: &RunLine, ctx: &Context) -> RunExplanation {
-    run_items(line, ctx, true)
+    run_items(line, ctx)
 }
 
-/// [`explain_run`] without the plain words (`explanation` left empty): for lint, which
-/// needs only the mounts and the verdicts, and so keeps a 100,000-flag line small.
-pub fn judge_run(line: &RunLine, ctx: &Context) -> RunExplanation {
-    run_items(line, ctx, false)
-}
-
-fn run_items(line: &RunLine, ctx: &Context, words: bool) -> RunExplanation {
+fn run_items(line: &RunLine, ctx: &Context) -> RunExplanation {
     let input = RunInput::from_line(line);
     // The whole command's verdict first: its working memory is freed before the items
     // are built.
@@ -85,7 +79,6 @@ fn run_items(line: &RunLine, ctx: &Context, words: bool) -> RunExplanation {
         };
         let error = engine::predict(&alone, ctx).error;
         let explanation = match (&mount, &error) {
-            _ if !words => String::new(),
             (_, Some(error)) if error.stage == Stage::Client => {
                 "The docker CLI cannot read this value, so nothing is mounted: it refuses the whole command."
                     .to_string()
@@ -130,7 +123,7 @@ fn syntax_of(kind: FlagKind) -> SyntaxKind {
     }
 }
 
-fn model_of(kind: FlagKind, value: &str, ctx: &Context) -> Option<Mount> {
+pub(crate) fn model_of(kind: FlagKind, value: &str, ctx: &Context) -> Option<Mount> {
     match kind {
         FlagKind::Volume => volume_flag::to_model(value, ctx),
         FlagKind::Mount => mount_flag::to_model(value, ctx),
@@ -139,7 +132,7 @@ fn model_of(kind: FlagKind, value: &str, ctx: &Context) -> Option<Mount> {
 }
 
 /// Moves a model's spans (relative to the flag value) into the command line's text.
-fn place(mut mount: Mount, word: &Word) -> Mount {
+pub(crate) fn place(mut mount: Mount, word: &Word) -> Mount {
     mount.span = word.span;
     for span in mount.provenance.values_mut() {
         *span = word.source_span(*span);

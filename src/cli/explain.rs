@@ -82,10 +82,10 @@ pub fn run(args: &ExplainArgs) -> i32 {
         explanation.problems.retain(|p| !p.message.contains("requires at least 1 argument"));
     }
     match args.format {
-        Format::Json => println!("{}", to_json(&explanation, &ctx)),
+        Format::Json => super::say(&format!("{}\n", to_json(&explanation, &ctx))),
         Format::Text => {
             let lines = LineIndex::new(&line.text);
-            print!("{}", to_text(&explanation, &line, "<command line>", &ctx, color_stdout(), &lines))
+            super::say(&to_text(&explanation, &line, "<command line>", &ctx, color_stdout(), &lines))
         }
     }
     if !explanation.problems.is_empty() {
@@ -377,16 +377,16 @@ fn explain_file(path: &std::path::Path, format: Format, ctx: &Context, compose: 
         }
     }
     match format {
-        Format::Json => println!(
-            "{}",
+        Format::Json => super::say(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&json!({"file": shown, "kind": kind, "commands": commands}))
                 .unwrap_or_default()
-        ),
+        )),
         Format::Text => {
             if out.is_empty() {
                 out = format!("{shown}: no `docker run` or `docker create` command found\n");
             }
-            print!("{out}");
+            super::say(&out);
         }
     }
     status
@@ -434,7 +434,7 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
         Format::Json => {
             let value = json!({"file": shown, "kind": FileKind::Compose, "services": explanation.services,
                 "errors": explanation.errors, "warnings": explanation.warnings});
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            super::say(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
         }
         Format::Text => {
             let color = color_stdout();
@@ -482,7 +482,7 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
             for warning in &explanation.warnings {
                 out.push_str(&format!("warning: {}\n", warning.message));
             }
-            print!("{out}");
+            super::say(&out);
         }
     }
     i32::from(refused)
@@ -495,7 +495,7 @@ fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, c
     match format {
         Format::Json => {
             let value = json!({"file": shown, "kind": FileKind::Dockerfile, "items": explanation.items, "engine": explanation.engine});
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            super::say(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
         }
         Format::Text => {
             let color = color_stdout();
@@ -539,7 +539,7 @@ fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, c
                 }
                 out.push_str(".\n");
             }
-            print!("{out}");
+            super::say(&out);
         }
     }
     i32::from(explanation.engine.error.is_some())

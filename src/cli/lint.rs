@@ -18,7 +18,7 @@ use crate::model::{Context, DockerVersions};
 use crate::report::{self, text::TextOptions};
 use crate::rules::Severity;
 use clap::ValueEnum;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -260,7 +260,7 @@ fn execute(args: &LintArgs) -> Result<i32, String> {
     if stdin_fixed {
         // The fixed text goes to standard output, the report to standard error.
         let text = files.first().map_or(String::new(), |f| f.text.clone());
-        print_out(&text)?;
+        super::print_out(&text)?;
         eprint!("{rendered}");
     } else {
         emit(args, &rendered)?;
@@ -441,16 +441,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) ->
 fn emit(args: &LintArgs, text: &str) -> Result<(), String> {
     match &args.output_file {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
-        None => print_out(text),
-    }
-}
-
-fn print_out(text: &str) -> Result<(), String> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is not an error of the run.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(format!("standard output: {e}")),
+        None => super::print_out(text),
     }
 }

@@ -13,7 +13,7 @@ mod translate;
 use crate::model::context::{HostFs, Platform};
 use crate::model::{Context, DockerVersions};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Understands every way a container gets storage, exactly as Docker does.
 #[derive(Debug, Parser)]
@@ -113,6 +113,24 @@ impl DockerOptions {
             volume_plugins: None,
             image_volumes: self.image_volume.clone(),
         })
+    }
+}
+
+/// Writes to standard output. A closed pipe (`| head`) is not an error of the run: the
+/// rest of the output is dropped.
+pub(crate) fn print_out(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("standard output: {e}")),
+    }
+}
+
+/// [`print_out`], with a failure said on standard error.
+pub(crate) fn say(text: &str) {
+    if let Err(message) = print_out(text) {
+        eprintln!("error: {message}");
     }
 }
 

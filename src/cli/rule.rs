@@ -67,7 +67,7 @@ pub fn run(args: &RuleArgs) -> i32 {
             RuleFormat::Json => pretty(&to_json(rule)),
         }
     };
-    print!("{out}");
+    super::say(&out);
     0
 }
 

@@ -288,11 +288,11 @@ fn report(translation: &Translation, args: &TranslateArgs) -> i32 {
                 "notes": notes_json(&translation.notes),
                 "exact": translation.exact,
             });
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            super::say(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
         }
         Format::Text => {
             for line in &translation.output {
-                println!("{line}");
+                super::say(&format!("{line}\n"));
             }
             for note in &translation.notes {
                 let level = match note.severity {
@@ -315,7 +315,7 @@ fn report_refusal(refusal: &Refusal, source: &Source, format: Format) -> i32 {
     match format {
         Format::Json => {
             let value = json!({"output": [], "notes": notes_json(&refusal.notes), "exact": false});
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            super::say(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
         }
         Format::Text => {
             for note in &refusal.notes {

@@ -3,7 +3,7 @@
 
 use super::files::FileKind;
 use super::ReadError;
-use crate::explain::judge_run;
+use crate::explain::{model_of, place};
 use crate::model::context::Platform;
 use crate::model::engine::{self, FlagKind, RunInput, StorageFlag};
 use crate::model::mount::{Field, Mount, MountKind, SyntaxKind};
@@ -13,6 +13,7 @@ use crate::rules::{ComposeFacts, Document, Expansion, ExpansionKind, FileError, 
 use crate::span::Span;
 use crate::syntax::run_line::{find_commands, FlagUse, RunLine, Word};
 use crate::syntax::shell::ExpansionKind as ShellExpansion;
+use std::collections::HashMap;
 
 /// Reads a file of the given kind; what cannot be read is returned as errors.
 pub fn build(text: &str, kind: FileKind, ctx: &Context) -> (Document, Vec<ReadError>) {
@@ -54,34 +55,29 @@ fn add_run_lines(
 
 /// The values tried for one flag value's expansions.
 struct Filled {
-    /// The flag value's span (the engine input's key).
-    span: Span,
     /// The most plausible reading (see [`fillings`]).
-    first: Option<String>,
+    first: String,
     /// A reading Docker accepts, when the value alone is refused as first read.
     accepted: Option<String>,
 }
 
 /// One command line: a group of items.
 pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
-    let explanation = judge_run(line, ctx);
-    let group = document.groups.len();
-    let text = document.text.as_str();
-    // `judge_run` gives one item per storage flag with a value, in order.
-    let flags: Vec<(&FlagUse, &Word)> =
-        line.flags.iter().filter(|f| f.is_storage()).filter_map(|f| Some((f, f.value.as_ref()?))).collect();
     let input = RunInput::from_line(line);
-    let mut items = Vec::new();
-    let mut filled: Vec<Filled> = Vec::new();
-    for ((flag, word), item) in flags.iter().zip(explanation.items) {
-        let (Some(mut mount), Some(kind)) = (item.mount, flag_kind(&flag.name)) else {
-            continue;
-        };
-        let attached =
-            text.get(flag.span.end..word.span.start).is_some_and(|between| !between.contains(char::is_whitespace));
-        let word_span = if attached { Span::new(word_start(text, flag.span.start), word.span.end) } else { word.span };
-        let expansions = expansions_of(text, word, !attached);
-        let fillings = if expansions.is_empty() { Vec::new() } else { fillings(&word.value, &expansions) };
+    // The whole command's verdict first: its working memory is freed before the items
+    // are built.
+    let plain_verdict = engine::predict(&input, ctx).without_mount_points();
+    let group = document.groups.len();
+    let first_item = document.items.len();
+    let text = document.text.as_str();
+    let flags: Vec<(&FlagUse, &Word, FlagKind)> =
+        line.flags.iter().filter_map(|f| Some((f, f.value.as_ref()?, flag_kind(&f.name)?))).collect();
+    // Pushed straight into the document, with room for all: a line of 100,000 flags
+    // makes 100,000 items, and a second copy of them would double the peak memory.
+    document.items.reserve(flags.len());
+    // The values tried for each flag value's expansions, by the value's span.
+    let mut filled: HashMap<Span, Filled> = HashMap::new();
+    for &(flag, word, kind) in &flags {
         let alone_error = |value: &str| {
             let alone = RunInput {
                 flags: vec![StorageFlag { kind, value: value.to_string(), span: word.span }],
@@ -90,6 +86,14 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
             };
             engine::predict(&alone, ctx).error
         };
+        let Some(mut mount) = model_of(kind, &word.value, ctx).map(|m| place(m, word)) else {
+            continue;
+        };
+        let attached =
+            text.get(flag.span.end..word.span.start).is_some_and(|between| !between.contains(char::is_whitespace));
+        let word_span = if attached { Span::new(word_start(text, flag.span.start), word.span.end) } else { word.span };
+        let expansions = expansions_of(text, word, !attached);
+        let fillings = if expansions.is_empty() { Vec::new() } else { fillings(&word.value, &expansions) };
         // An expansion whose text holds the value's separator (`${SOCK:-/run/docker.sock}`
         // in a `-v` value) makes the literal reading split the value in the wrong places:
         // read it again with the expansion masked, and take Docker's verdict on the
@@ -104,7 +108,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
         // plausible reading, in words that show the expansions as written.
         let docker_error = match fillings.first() {
             Some(first) => alone_error(first).map(|e| unmarked(e, &word.value, &expansions, false)),
-            None => item.error,
+            None => alone_error(&word.value),
         };
         if layout_known && expansions.iter().any(splits) {
             let masked = mask(&word.value, &expansions, |e| splits(e));
@@ -127,11 +131,13 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
             if docker_error.is_some() { fillings.iter().find(|value| alone_error(value).is_none()) } else { None };
         // With fields an expansion may split differently, no error as written is certain.
         let error_depends_on_expansions = accepted.is_some() || (docker_error.is_some() && !layout_known);
-        filled.push(Filled { span: word.span, first: fillings.first().cloned(), accepted: accepted.cloned() });
-        items.push(Item {
+        if let Some(first) = fillings.first() {
+            filled.insert(word.span, Filled { first: first.clone(), accepted: accepted.cloned() });
+        }
+        document.items.push(Item {
             mount,
-            text: item.text,
-            span: item.span,
+            text: word.value.clone(),
+            span: word.span,
             flag_span: Some(flag.span),
             word_span,
             source_in_text,
@@ -142,22 +148,24 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
             group,
         });
     }
+    let items = &document.items[first_item..];
     // With expansions, Docker's verdict on the whole command is the one on the most
     // plausible reading; it depends on them when the values that make each item
     // acceptable make the command acceptable too.
-    let filled_with = |pick: &dyn Fn(&Filled) -> Option<String>| {
+    let filled_with = |pick: &dyn Fn(&Filled) -> String| {
         let mut input = input.clone();
         for flag in &mut input.flags {
-            if let Some(value) = filled.iter().find(|f| f.span == flag.span).and_then(pick) {
-                flag.value = value;
+            if let Some(filled) = filled.get(&flag.span) {
+                flag.value = pick(filled);
             }
         }
-        engine::predict(&input, ctx)
+        engine::predict(&input, ctx).without_mount_points()
     };
-    let expanded = filled.iter().any(|f| f.first.is_some());
-    let (verdict, error_depends_on_expansions) = if expanded {
+    let (verdict, error_depends_on_expansions) = if filled.is_empty() {
+        (plain_verdict, false)
+    } else {
         let mut first = filled_with(&|f| f.first.clone());
-        let best = filled_with(&|f| f.accepted.clone().or_else(|| f.first.clone()));
+        let best = filled_with(&|f| f.accepted.clone().unwrap_or_else(|| f.first.clone()));
         // A value whose fields an expansion may split otherwise leaves the verdict open.
         let unknown_layout = items.iter().any(|i| !i.layout_known);
         let depends = unknown_layout
@@ -168,15 +176,13 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
         first.error = first.error.map(unmark);
         first.start_error = first.start_error.map(unmark);
         (first, depends)
-    } else {
-        (explanation.engine, false)
     };
     let use_api_socket = line
         .flags_named("use-api-socket")
         .last()
         .filter(|flag| flag.bool_value() == Some(true))
         .map(|flag| flag.value.as_ref().map_or(flag.span, |v| Span::new(flag.span.start, v.span.end)));
-    let for_windows = ctx.platform == Platform::Linux && written_for_windows(text, line, &items);
+    let for_windows = ctx.platform == Platform::Linux && written_for_windows(text, line, items);
     let end = items.iter().map(|i| i.span.end).max().unwrap_or(line.command_span.end);
     document.groups.push(Group {
         span: Span::new(line.command_span.start, end.max(line.command_span.end)),
@@ -186,7 +192,6 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
         use_api_socket,
         for_windows,
     });
-    document.items.extend(items);
 }
 
 /// The value with the chosen expansions replaced by filler of the same length (`/xxx…`
@@ -520,10 +525,12 @@ fn placeholders(value: &str) -> Vec<(usize, usize)> {
 struct PairFinder {
     open: &'static str,
     close: &'static str,
-    /// Where the last search started, and what it found: the first closing delimiter at
-    /// or after that, with the start of the last opening delimiter that ends before it.
-    cached: Option<(usize, Option<(usize, Option<usize>)>)>,
+    /// Where the last search started, and what it found.
+    cached: Option<(usize, Option<Closing>)>,
 }
+
+/// A closing delimiter found, and the start of the last opening delimiter that ends before it.
+type Closing = (usize, Option<usize>);
 
 impl PairFinder {
     fn new(open: &'static str, close: &'static str) -> Self {

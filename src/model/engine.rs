@@ -52,7 +52,7 @@ pub struct RunInput {
 impl RunInput {
     /// Collects the storage-related flags of a command line, in order.
     pub fn from_line(line: &RunLine) -> RunInput {
-        let mut input = RunInput::default();
+        let mut input = RunInput { flags: Vec::with_capacity(line.flags.len()), ..RunInput::default() };
         for flag in &line.flags {
             let value = flag.value.as_ref();
             let text = value.map(|w| w.value.clone()).unwrap_or_default();

@@ -303,7 +303,8 @@ impl Item {
 pub struct Group {
     /// The whole command line (or service, or Dockerfile) in the document.
     pub span: Span,
-    /// Docker's verdict on the group as a whole, as written (duplicates, order of errors...).
+    /// Docker's verdict on the group as a whole, as written (duplicates, order of errors...),
+    /// without its mount points: rules judge the items ([`Verdict::without_mount_points`]).
     pub verdict: Verdict,
     /// The verdict's error (or start error) goes away for some value of the shell
     /// expansions: rules must not report it.
@@ -323,7 +324,7 @@ impl Group {
     pub fn plain(span: Span, verdict: Verdict) -> Group {
         Group {
             span,
-            verdict,
+            verdict: verdict.without_mount_points(),
             error_depends_on_expansions: false,
             auto_remove: false,
             use_api_socket: None,

@@ -374,7 +374,10 @@ fn is_docker(word: &str) -> bool {
 /// image is reported.
 fn read_arguments(text: Arc<str>, words: &[Word], command: DockerCommand, command_span: Span, end: Span) -> RunLine {
     let create = command == DockerCommand::Create;
-    let mut line = RunLine { text, command, command_span, ..RunLine::default() };
+    // Room for a flag per word (rarely more: `-itv`) from the start: growing by doubling
+    // leaves copies behind, and a line of 100,000 flags is kept while it is modelled.
+    let flags = Vec::with_capacity(words.len());
+    let mut line = RunLine { text, command, command_span, flags, ..RunLine::default() };
     let mut i = 0;
     while let Some(word) = words.get(i) {
         i += 1;

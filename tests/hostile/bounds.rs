@@ -219,6 +219,24 @@ fn a_docker_run_line_with_100000_flags() {
 }
 
 #[test]
+fn a_long_line_of_findings_is_shown_cut_around_each() {
+    // 20,000 values made of shell variables, each refused as written: every finding's
+    // snippet used to print the whole 300 KB line (20 GB of output in all).
+    let dir = temp_dir();
+    let line: String = (0..20_000).map(|i| format!(" -v $D{i}:/c{i}")).collect();
+    write(&dir.path().join("vars.sh"), format!("docker run{line} alpine\n"));
+    let run = dockmount("20,000 variables: explain", dir.path(), &["explain", "vars.sh"]);
+    run.assert_within("20,000 variables: explain", 30.0, 300.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.len() < 40_000_000, "{} bytes of output", run.stdout.len());
+    assert!(run.stdout.contains(
+        "1 │ …95 -v $D9996:/c9996 -v $D9997:/c9997 -v $D9998:/c9998 -v $D9999:/c9999 -v $D10000:/c10000 -v …\n"
+    ));
+    let run = dockmount("20,000 variables: lint", dir.path(), &["lint", "--isolated", "vars.sh"]);
+    run.assert_within("20,000 variables: lint", 30.0, 150.0);
+}
+
+#[test]
 fn many_commands_in_one_script_share_one_copy_of_the_text() {
     // Each command found used to hold a copy of the whole script: 20,000 commands of a
     // 600 KB script took gigabytes.
@@ -298,7 +316,29 @@ fn a_dockerfile_with_100000_continuation_lines() {
     write(&dir.path().join("Dockerfile"), &volumes);
     let run = dockmount("100,000 VOLUME paths: lint", dir.path(), &lint(&["Dockerfile"]));
     run.assert_within("100,000 VOLUME paths: lint", 30.0, 400.0);
+    // Each path is an image volume, reported once (information).
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("\nFound 100001 problems.\n"),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(200)..]
+    );
+    let run = dockmount("100,000 VOLUME paths: explain", dir.path(), &["explain", "Dockerfile"]);
+    run.assert_within("100,000 VOLUME paths: explain", 30.0, 400.0);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+
+    // 100,000 `VOLUME` instructions: each used to be looked up among all the others.
+    let many: String =
+        std::iter::once("FROM alpine\n".to_string()).chain((0..100_000).map(|i| format!("VOLUME /v{i}\n"))).collect();
+    write(&dir.path().join("Dockerfile"), &many);
+    let run = dockmount("100,000 VOLUME instructions: lint", dir.path(), &lint(&["Dockerfile"]));
+    run.assert_within("100,000 VOLUME instructions: lint", 30.0, 600.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("\nFound 100000 problems.\n"),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(200)..]
+    );
 }
 
 #[test]
