@@ -248,3 +248,27 @@ fn compose_files_merge_in_order_with_env_overrides() {
     assert_eq!(logs["text"], "${LOGS:?set LOGS}:/logs:ro");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Enough output to fill the pipe, read by something that stops early (`| head -c 16`).
+    let flags: Vec<String> = (0..3_000).map(|i| format!("-v=/h{i}:/c{i}")).collect();
+    for command in [vec!["explain", "--"], vec!["translate", "--to", "mount", "--"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dockmount"))
+            .args(&command)
+            .args(&flags)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the dockmount binary runs");
+        let mut first = [0u8; 16];
+        child.stdout.take().expect("stdout").read_exact(&mut first).expect("some output");
+        let output = child.wait_with_output().expect("it ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{command:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{command:?}: {stderr}");
+    }
+}

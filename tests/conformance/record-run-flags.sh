@@ -177,6 +177,17 @@ def reduce_mount(mount):
     }
 
 
+def names_volume(args, name):
+    """Whether a `-v NAME:…` or a `--mount …,source=NAME,…` of these arguments names the volume."""
+    for arg in args:
+        if arg.startswith(("-v=", "--volume=", "--mount=")):
+            arg = arg.split("=", 1)[1]
+        fields = ("," + arg + ",").replace(",src=", ",source=")
+        if arg.startswith(name + ":") or f",source={name}," in fields:
+            return True
+    return False
+
+
 def record(case):
     setup = case.get("setup", {"dirs": [], "files": []})
     prepare_sandbox(setup)
@@ -187,6 +198,12 @@ def record(case):
     if setup.get("missing"):
         setup_record["missing"] = setup["missing"]
     before = volumes()
+    # A volume the case names that is left from an interrupted run would be reused with its
+    # old options (Docker ignores a create's options for an existing volume): start clean.
+    for name in sorted(before):
+        if names_volume(case["args"], name) and docker("volume", "rm", name).returncode == 0:
+            print(f"record-run-flags: {case['id']}: removed the leftover volume {name}", file=sys.stderr)
+            before.discard(name)
     result = docker("create", *case["args"], case["image"], cwd=cwd)
     stderr, warnings = split_stderr(result.stderr)
     entry = {
