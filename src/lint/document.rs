@@ -520,10 +520,13 @@ fn placeholders(value: &str) -> Vec<(usize, usize)> {
 struct PairFinder {
     open: &'static str,
     close: &'static str,
-    /// Where the last search started, and what it found: the first closing delimiter at
-    /// or after that, with the start of the last opening delimiter that ends before it.
-    cached: Option<(usize, Option<(usize, Option<usize>)>)>,
+    /// Where the last search started, and what it found.
+    cached: Option<(usize, Option<Closing>)>,
 }
+
+/// The first closing delimiter at or after where a search started, with the start of the
+/// last opening delimiter that ends before it.
+type Closing = (usize, Option<usize>);
 
 impl PairFinder {
     fn new(open: &'static str, close: &'static str) -> Self {
