@@ -10,7 +10,9 @@
 //!
 //! - `bounds`: YAML alias bombs and deep nesting, the size limit, a 10 MB line, binary and
 //!   non-UTF-8 files, symlink loops, a 100,000-flag `docker run` line, deeply nested
-//!   `$(...)`, 100,000 Dockerfile continuation lines, many commands in one script.
+//!   `$(...)`, 100,000 Dockerfile continuation lines, many commands in one script, compose
+//!   files with 20,000 entries (named, long-syntax and tmpfs mounts, unused and misspelt
+//!   volumes, `volumes_from`).
 //! - `fix`: the atomic rewrite of `--fix` (killed at random moments and while writing), line
 //!   endings, modes, files that do not parse.
 //! - `regressions`: inputs the fuzz targets (`fuzz/`, `scripts/fuzz.sh`) or these tests

@@ -27,7 +27,7 @@ use crate::span::Span;
 use crate::syntax::compose::yaml::{self, Limits};
 use engine::EngineRoute;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use value::{At, Key, Kind, Mapping, ShortOrigin, Value};
 use volume::VolumeRecord;
 
@@ -792,11 +792,30 @@ fn names_of(value: Option<&Value>) -> Vec<(String, At)> {
     }
 }
 
+/// The top-level volumes by key (the first of a key, as a search in order finds it).
+fn volumes_by_key(volumes: &[TopLevelVolume]) -> HashMap<&str, &TopLevelVolume> {
+    let mut by_key = HashMap::with_capacity(volumes.len());
+    for volume in volumes {
+        by_key.entry(volume.key.as_str()).or_insert(volume);
+    }
+    by_key
+}
+
+/// The entries of a mapping by key (the first of a key, as [`Mapping::get`] finds it).
+fn entries_by_key(map: &Mapping) -> HashMap<&str, &Value> {
+    let mut by_key = HashMap::with_capacity(map.entries.len());
+    for (key, value) in &map.entries {
+        by_key.entry(key.name.as_str()).or_insert(value);
+    }
+    by_key
+}
+
 fn decode_services(loader: &mut Loader, dict: &Value, volumes: &[TopLevelVolume], working_dir: &str) -> Vec<Service> {
     let Some(services) = dict.as_map().and_then(|m| m.get("services")).and_then(Value::as_map) else {
         return Vec::new();
     };
     let profiles = &loader.options.profiles;
+    let declared = volumes_by_key(volumes);
     let mut out = Vec::new();
     for (key, value) in &services.entries {
         let empty = Mapping::default();
@@ -814,7 +833,7 @@ fn decode_services(loader: &mut Loader, dict: &Value, volumes: &[TopLevelVolume]
             depends_on: Vec::new(),
             request: ServiceRequest::default(),
         };
-        decode_service_volumes(loader, &mut service, map.get("volumes"), volumes, working_dir);
+        decode_service_volumes(loader, &mut service, map.get("volumes"), &declared, working_dir);
         decode_service_tmpfs(&mut service, map.get("tmpfs"));
         decode_volumes_from(&mut service, map.get("volumes_from"));
         decode_depends_on(&mut service, map);
@@ -827,7 +846,7 @@ fn decode_service_volumes(
     loader: &mut Loader,
     service: &mut Service,
     value: Option<&Value>,
-    volumes: &[TopLevelVolume],
+    volumes: &HashMap<&str, &TopLevelVolume>,
     working_dir: &str,
 ) {
     let Some(items) = value.and_then(Value::as_seq) else { return };
@@ -861,7 +880,7 @@ fn decode_service_volumes(
         let syntax = if map.short.is_some() { SyntaxKind::ComposeShort } else { SyntaxKind::ComposeLong };
         let span = map.short.as_ref().map(|s| s.at.span).unwrap_or(item.at.span);
         let record = decoded.record;
-        let declared = volumes.iter().find(|v| v.key == record.source && record.kind == "volume");
+        let declared = volumes.get(record.source.as_str()).copied().filter(|_| record.kind == "volume");
         let route = engine::route(&record, declared.map(|v| v.name.as_str()), working_dir);
         let mut mount = Mount::new(syntax, MountKind::from_api(&record.kind), decoded.written_target.clone(), span);
         mount.source = match record.kind.as_str() {
@@ -972,8 +991,10 @@ fn decode_volumes_from(service: &mut Service, value: Option<&Value>) {
 /// `depends_on` as normalised: explicit entries, then `links`, namespaces shared with a
 /// `service:`, and `volumes_from` services.
 fn decode_depends_on(service: &mut Service, map: &Mapping) {
-    let add = |name: &str, dep: DependsOn, out: &mut Vec<(String, DependsOn)>| {
-        if !out.iter().any(|(n, _)| n == name) {
+    // The first entry for a name wins.
+    let mut named: HashSet<String> = HashSet::new();
+    let mut add = |name: &str, dep: DependsOn, out: &mut Vec<(String, DependsOn)>| {
+        if named.insert(name.to_string()) {
             out.push((name.to_string(), dep));
         }
     };
@@ -1030,13 +1051,14 @@ fn decode_depends_on(service: &mut Service, map: &Mapping) {
 fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service], volumes: &[TopLevelVolume]) {
     let empty = Mapping::default();
     let root = dict.as_map().unwrap_or(&empty);
-    let service_maps = root.get("services").and_then(Value::as_map).unwrap_or(&empty);
-    let networks: Vec<String> = names_of(root.get("networks")).into_iter().map(|(n, _)| n).collect();
-    let secrets: Vec<String> = names_of(root.get("secrets")).into_iter().map(|(n, _)| n).collect();
-    let configs: Vec<String> = names_of(root.get("configs")).into_iter().map(|(n, _)| n).collect();
+    let service_maps = entries_by_key(root.get("services").and_then(Value::as_map).unwrap_or(&empty));
+    let declared_volumes: HashSet<&str> = volumes.iter().map(|v| v.key.as_str()).collect();
+    let networks: HashSet<String> = names_of(root.get("networks")).into_iter().map(|(n, _)| n).collect();
+    let secrets: HashSet<String> = names_of(root.get("secrets")).into_iter().map(|(n, _)| n).collect();
+    let configs: HashSet<String> = names_of(root.get("configs")).into_iter().map(|(n, _)| n).collect();
     let invalid = "invalid compose project";
     for service in services.iter().filter(|s| s.enabled) {
-        let map = service_maps.get(&service.name).and_then(Value::as_map).unwrap_or(&empty);
+        let map = service_maps.get(service.name.as_str()).and_then(|v| v.as_map()).unwrap_or(&empty);
         let at = At { file: service.file, span: service.span };
         let name = &service.name;
         let quoted = crate::model::verdict::go_quote(name);
@@ -1068,7 +1090,7 @@ fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service]
             continue;
         }
         let missing_dep = service.depends_on.iter().find(|(dep, cfg)| {
-            let target = services_enabled(service_maps, dep, &loader.options.profiles);
+            let target = services_enabled(&service_maps, dep, &loader.options.profiles);
             match target {
                 None => true,
                 Some(false) => cfg.required,
@@ -1088,7 +1110,7 @@ fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service]
         }
         let undefined_volume = service.mounts.iter().find(|m| {
             m.record.as_ref().is_some_and(|r| {
-                r.kind == "volume" && !r.source.is_empty() && !volumes.iter().any(|v| v.key == r.source)
+                r.kind == "volume" && !r.source.is_empty() && !declared_volumes.contains(r.source.as_str())
             })
         });
         if let Some(mount) = undefined_volume {
@@ -1108,7 +1130,7 @@ fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service]
             continue;
         }
         // Mount targets: `tmpfs:` items first, then `volumes:` (cleaned targets).
-        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
         let mut tmpfs_index = 0;
         let mut volume_index = 0;
         let mut conflicts = Vec::new();
@@ -1128,8 +1150,8 @@ fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service]
                     (format!("services.{name}.volumes[{}]", volume_index - 1), record.target.clone())
                 }
             };
-            match seen.iter().find(|(t, _)| *t == target) {
-                Some((_, first)) => {
+            match seen.get(&target) {
+                Some(first) => {
                     conflicts.push((
                         format!("{location}: target {target} already mounted as {first}"),
                         mount.file,
@@ -1137,7 +1159,9 @@ fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service]
                     ));
                     break;
                 }
-                None => seen.push((target, location)),
+                None => {
+                    seen.insert(target, location);
+                }
             }
         }
         if let Some((message, file, span)) = conflicts.into_iter().next() {
@@ -1147,13 +1171,19 @@ fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service]
 }
 
 /// `Some(enabled)` when the service exists.
-fn services_enabled(services: &Mapping, name: &str, profiles: &[String]) -> Option<bool> {
+fn services_enabled(services: &HashMap<&str, &Value>, name: &str, profiles: &[String]) -> Option<bool> {
     let service = services.get(name)?;
     let listed = names_of(service.as_map().and_then(|m| m.get("profiles")));
     Some(listed.is_empty() || listed.iter().any(|(p, _)| profiles.contains(p) || p == "*"))
 }
 
-fn undefined_file_objects(map: &Mapping, key: &str, what: &str, declared: &[String], service: &str) -> Option<String> {
+fn undefined_file_objects(
+    map: &Mapping,
+    key: &str,
+    what: &str,
+    declared: &HashSet<String>,
+    service: &str,
+) -> Option<String> {
     let items = map.get(key).and_then(Value::as_seq)?;
     for item in items {
         let source = match &item.kind {

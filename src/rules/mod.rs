@@ -37,6 +37,7 @@ pub mod readonly_not_recursive;
 pub mod relative_volume_path;
 pub mod selinux_relabel_system_path;
 pub mod sensitive_host_path;
+pub mod similar_names;
 pub mod tilde_not_expanded;
 pub mod undefined_volume;
 pub mod unused_volume;

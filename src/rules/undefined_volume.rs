@@ -44,12 +44,14 @@
 //! directory or another volume was meant, that is the wrong repair. No fix for JSON
 //! files, flow-style mappings, or names that would need quoting.
 
+use super::similar_names::SimilarNames;
 use super::volume_words::line_start_and_indent;
 use super::{Applicability, Document, Edit, Finding, Fix, Rule, Severity};
 use crate::model::compose::ComposeProject;
 use crate::model::mount::Field;
 use crate::model::verdict::{go_quote, DockerError};
 use crate::span::Span;
+use std::collections::{HashMap, HashSet};
 
 pub const RULE: Rule = Rule {
     code: "DM019",
@@ -69,13 +71,19 @@ fn check(document: &Document) -> Vec<Finding> {
         return Vec::new();
     };
     let project = &facts.project;
+    let declared_keys: HashSet<&str> = project.volumes.iter().map(|v| v.key.as_str()).collect();
+    // Worked out at the first finding, once for all: the hint for each name, and where a
+    // declaration goes (the same place whatever the name).
+    let mut hints: HashMap<&str, String> = HashMap::new();
+    let mut candidates: Option<Candidates> = None;
+    let mut site: Option<Option<Site>> = None;
     let mut findings = Vec::new();
     for service in &project.services {
         for mount in service.mounts.iter().filter(|m| m.file == 0) {
             let Some(record) = &mount.record else {
                 continue;
             };
-            if record.kind != "volume" || record.source.is_empty() || project.volume(&record.source).is_some() {
+            if record.kind != "volume" || record.source.is_empty() || declared_keys.contains(record.source.as_str()) {
                 continue;
             }
             let name = &record.source;
@@ -89,13 +97,8 @@ fn check(document: &Document) -> Vec<Finding> {
                 "service {} refers to undefined volume {name}: invalid compose project",
                 go_quote(&service.name)
             );
-            let declared: Vec<&str> = project.volumes.iter().map(|v| v.key.as_str()).collect();
-            let unused: Vec<&str> = declared.iter().copied().filter(|d| !used(project, d)).collect();
-            let hint = match (closest(name, &declared), unused.as_slice()) {
-                (Some(close), _) => format!(" (did you mean `{close}`?)"),
-                (None, [only]) => format!(" (`{only}` is declared and no service uses it: was it meant?)"),
-                _ => String::new(),
-            };
+            let candidates = candidates.get_or_insert_with(|| Candidates::new(project));
+            let hint = hints.entry(name.as_str()).or_insert_with(|| candidates.hint(name));
             let (severity, message) = if facts.partial {
                 (
                     Severity::Info,
@@ -119,84 +122,92 @@ fn check(document: &Document) -> Vec<Finding> {
                     ),
                 )
             };
-            let fix = declare(document, project, name);
+            let site = site.get_or_insert_with(|| declaration_site(document, project));
+            let fix = site.as_ref().and_then(|site| declare(site, name));
             findings.push(Finding { severity, ..RULE.finding(span, message, fix) });
         }
     }
     findings
 }
 
-/// True when a service mounts the declared volume `key`.
-fn used(project: &ComposeProject, key: &str) -> bool {
-    project
-        .services
-        .iter()
-        .flat_map(|s| &s.mounts)
-        .any(|m| m.record.as_ref().is_some_and(|r| r.kind == "volume" && r.source == key))
+/// The declared volumes, to suggest one for a name that is not declared.
+struct Candidates<'a> {
+    declared: SimilarNames<'a>,
+    /// The declared keys no service mounts.
+    unused: Vec<&'a str>,
 }
 
-/// A declared name at most two edits away.
-fn closest<'a>(name: &str, declared: &[&'a str]) -> Option<&'a str> {
-    declared
-        .iter()
-        .map(|d| (edit_distance(name, d), *d))
-        .filter(|(distance, _)| *distance <= 2 && *distance < name.chars().count())
-        .min()
-        .map(|(_, d)| d)
-}
+impl<'a> Candidates<'a> {
+    fn new(project: &'a ComposeProject) -> Candidates<'a> {
+        let used: HashSet<&str> = project
+            .services
+            .iter()
+            .flat_map(|s| &s.mounts)
+            .filter_map(|m| m.record.as_ref().filter(|r| r.kind == "volume").map(|r| r.source.as_str()))
+            .collect();
+        let declared = SimilarNames::new(project.volumes.iter().map(|v| v.key.as_str()));
+        let unused = project.volumes.iter().map(|v| v.key.as_str()).filter(|key| !used.contains(key)).collect();
+        Candidates { declared, unused }
+    }
 
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
+    fn hint(&self, name: &str) -> String {
+        match (self.declared.closest(name), self.unused.as_slice()) {
+            (Some(close), _) => format!(" (did you mean `{close}`?)"),
+            (None, [only]) => format!(" (`{only}` is declared and no service uses it: was it meant?)"),
+            _ => String::new(),
         }
     }
-    row[b.len()]
 }
 
-/// Declares the volume: a new entry before the first declared one, under an empty
-/// block-style `volumes:` key, or a new top-level `volumes:` at the end of the file.
-fn declare(document: &Document, project: &ComposeProject, name: &str) -> Option<Fix> {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+/// Where a declaration goes: before the first declared volume, under an empty
+/// block-style `volumes:` key, or in a new top-level `volumes:` at the end of the file.
+struct Site {
+    at: usize,
+    /// What goes before the `{indent}{name}:` line.
+    prefix: String,
+    indent: String,
+}
+
+fn declaration_site(document: &Document, project: &ComposeProject) -> Option<Site> {
     let text = document.text.as_str();
-    if !plain || text.trim_start().starts_with('{') {
+    if text.trim_start().starts_with('{') {
         return None;
     }
-    let edit = if let Some(first) = project.volumes.iter().find(|v| v.file == 0) {
+    if let Some(first) = project.volumes.iter().find(|v| v.file == 0) {
         let (line_start, indent) = line_start_and_indent(text, first.key_span.start)?;
-        Edit { span: Span::new(line_start, line_start), replacement: format!("{indent}{name}:\n") }
-    } else {
-        let indent = project
-            .services
-            .first()
-            .and_then(|s| line_start_and_indent(text, s.span.start))
-            .map_or("  ", |(_, indent)| indent)
-            .to_string();
-        let indent = if indent.is_empty() { "  ".to_string() } else { indent };
-        match empty_volumes_key(text) {
-            Some(end) => Edit { span: Span::new(end, end), replacement: format!("{indent}{name}:\n") },
-            None if top_level_key(text, "volumes").is_some() => return None,
-            None => {
-                let newline = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
-                Edit {
-                    span: Span::new(text.len(), text.len()),
-                    replacement: format!("{newline}volumes:\n{indent}{name}:\n"),
-                }
-            }
+        return Some(Site { at: line_start, prefix: String::new(), indent: indent.to_string() });
+    }
+    let indent = project
+        .services
+        .first()
+        .and_then(|s| line_start_and_indent(text, s.span.start))
+        .map_or("  ", |(_, indent)| indent)
+        .to_string();
+    let indent = if indent.is_empty() { "  ".to_string() } else { indent };
+    match empty_volumes_key(text) {
+        Some(end) => Some(Site { at: end, prefix: String::new(), indent }),
+        None if top_level_key(text, "volumes").is_some() => None,
+        None => {
+            let newline = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+            Some(Site { at: text.len(), prefix: format!("{newline}volumes:\n"), indent })
         }
-    };
+    }
+}
+
+/// Declares the volume at `site`, when its name can be written as a plain key.
+fn declare(site: &Site, name: &str) -> Option<Fix> {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !plain {
+        return None;
+    }
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!("declare `{name}` under the top-level `volumes:`"),
-        edits: vec![edit],
+        edits: vec![Edit {
+            span: Span::new(site.at, site.at),
+            replacement: format!("{}{}{name}:\n", site.prefix, site.indent),
+        }],
     })
 }
 
@@ -225,14 +236,6 @@ fn empty_volumes_key(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn close_names() {
-        assert_eq!(closest("dbdata", &["db-data", "logs"]), Some("db-data"));
-        assert_eq!(closest("cache", &["logs"]), None);
-        assert_eq!(closest("a", &["b"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
 
     #[test]
     fn where_a_declaration_goes() {

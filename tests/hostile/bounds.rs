@@ -4,7 +4,9 @@
 //! The CPU bounds are for the debug build on a loaded machine (the release build is about
 //! four times faster). Memory bounds are 100 MiB except where the input itself asks for
 //! 100,000 mounts: the model keeps each one (with its place in the file and Docker's
-//! verdict on it), about 2.5 KB apiece, and those bounds say so.
+//! verdict on it), about 2.5 KB apiece, and those bounds say so; a compose entry takes
+//! about 6 KB (its YAML node, its value in the loaded model, its mount), so 20,000 take
+//! 200 MiB.
 
 use super::support::{dockmount, temp_dir, write};
 use std::fs;
@@ -353,4 +355,166 @@ fn explain_refuses_files_over_the_size_limit() {
         run.stderr,
         "error: big.sh: 1073741824 bytes is over the size limit of 10485760 bytes; nothing explained\n"
     );
+}
+
+// --- compose files ----------------------------------------------------------------------
+
+/// A compose file with one service `app` whose keys are `service` (indented under it),
+/// then `rest` at the top level. Each used to take seconds in the release build: entries
+/// and declarations were each looked up among all the others.
+fn compose(service: &str, rest: &str) -> String {
+    format!("services:\n  app:\n    image: alpine\n{service}{rest}")
+}
+
+fn lines(count: usize, line: impl Fn(usize) -> String) -> String {
+    (0..count).map(line).collect()
+}
+
+#[test]
+fn a_compose_service_with_20000_named_volumes() {
+    let dir = temp_dir();
+    let volumes = lines(20_000, |i| format!("      - v{i}:/v{i}\n"));
+    let declared = lines(20_000, |i| format!("  v{i}:\n"));
+    write(
+        &dir.path().join("compose.yaml"),
+        compose(&format!("    volumes:\n{volumes}"), &format!("volumes:\n{declared}")),
+    );
+
+    // 20,000 mounts kept with their verdicts (about 2.5 KB apiece), and the file's nodes.
+    let run = dockmount("20,000 named volumes: lint", dir.path(), &lint(&["compose.yaml"]));
+    run.assert_within("20,000 named volumes: lint", 10.0, 200.0);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(0), "No problems found.\n"), "{}", run.stderr);
+
+    let run = dockmount("20,000 named volumes: explain", dir.path(), &["explain", "compose.yaml"]);
+    run.assert_within("20,000 named volumes: explain", 10.0, 200.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("  - v19999:/v19999\n    Named volume `"), "the last mount is explained");
+}
+
+#[test]
+fn a_compose_service_with_20000_long_syntax_binds() {
+    let dir = temp_dir();
+    let volumes = lines(20_000, |i| format!("      - type: bind\n        source: /h{i}\n        target: /v{i}\n"));
+    write(&dir.path().join("compose.yaml"), compose(&format!("    volumes:\n{volumes}"), ""));
+
+    let run = dockmount("20,000 long-syntax binds: lint", dir.path(), &lint(&["compose.yaml"]));
+    run.assert_within("20,000 long-syntax binds: lint", 10.0, 200.0);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(0), "No problems found.\n"), "{}", run.stderr);
+
+    let run = dockmount("20,000 long-syntax binds: explain", dir.path(), &["explain", "compose.yaml"]);
+    run.assert_within("20,000 long-syntax binds: explain", 10.0, 200.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("the host path `/h19999` appears at `/v19999`"), "the last mount is explained");
+}
+
+#[test]
+fn a_compose_service_with_20000_tmpfs_entries() {
+    let dir = temp_dir();
+    let tmpfs = lines(20_000, |i| format!("      - /t{i}:size=1m\n"));
+    write(&dir.path().join("compose.yaml"), compose(&format!("    tmpfs:\n{tmpfs}"), ""));
+
+    let run = dockmount("20,000 tmpfs entries: lint", dir.path(), &lint(&["compose.yaml"]));
+    run.assert_within("20,000 tmpfs entries: lint", 5.0, 200.0);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(0), "No problems found.\n"), "{}", run.stderr);
+
+    let run = dockmount("20,000 tmpfs entries: explain", dir.path(), &["explain", "compose.yaml"]);
+    run.assert_within("20,000 tmpfs entries: explain", 5.0, 200.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("  - /t19999:size=1m\n    tmpfs at `/t19999`"), "the last mount is explained");
+}
+
+#[test]
+fn a_compose_file_with_20000_unused_volumes() {
+    let dir = temp_dir();
+    let declared = lines(20_000, |i| format!("  v{i}:\n"));
+    write(
+        &dir.path().join("compose.yaml"),
+        compose("    volumes:\n      - data:/data\n", &format!("volumes:\n  data:\n{declared}")),
+    );
+
+    let run = dockmount("20,000 unused volumes: lint", dir.path(), &lint(&["compose.yaml"]));
+    run.assert_within("20,000 unused volumes: lint", 5.0, 100.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("compose.yaml:8:3: DM020 the volume `v0` is declared but no service mounts it"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(500)]
+    );
+    assert!(
+        run.stdout.ends_with("\nFound 20000 problems.\n"),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(300)..]
+    );
+
+    let run = dockmount("20,000 unused volumes: explain", dir.path(), &["explain", "compose.yaml"]);
+    run.assert_within("20,000 unused volumes: explain", 5.0, 100.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
+fn a_compose_file_with_20000_misspelt_volumes() {
+    // 20,000 volumes that are not declared, among 20,000 declared names one edit away:
+    // each finding suggests the nearest declared name.
+    let dir = temp_dir();
+    let volumes = lines(20_000, |i| format!("      - u{i}:/v{i}\n"));
+    let declared = lines(20_000, |i| format!("  d{i}:\n"));
+    write(
+        &dir.path().join("compose.yaml"),
+        compose(&format!("    volumes:\n{volumes}"), &format!("volumes:\n{declared}")),
+    );
+
+    let run = dockmount("20,000 misspelt volumes: lint", dir.path(), &lint(&["compose.yaml"]));
+    run.assert_within("20,000 misspelt volumes: lint", 15.0, 200.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(
+            "compose.yaml:5:9: DM019 the volume `u0` is not declared under the top-level `volumes:` (did you mean `d0`?)"
+        ),
+        "{}",
+        &run.stdout[..run.stdout.len().min(500)]
+    );
+    assert!(run.stdout.contains("`u19999` is not declared under the top-level `volumes:` (did you mean `d19999`?)"));
+    // Each misspelt volume, and each declared one (none is used).
+    assert!(
+        run.stdout.ends_with("\nFound 40000 problems (20000 more with --fix --unsafe-fixes).\n"),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(300)..]
+    );
+
+    let run = dockmount("20,000 misspelt volumes: explain", dir.path(), &["explain", "compose.yaml"]);
+    run.assert_within("20,000 misspelt volumes: explain", 15.0, 200.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.starts_with("error: service \"app\" refers to undefined volume u0: invalid compose project\n"));
+}
+
+#[test]
+fn a_compose_service_with_20000_volumes_from_and_depends_on() {
+    let dir = temp_dir();
+    // 5,000 services the app depends on, and 20,000 containers it takes volumes from: the
+    // last one repeats the first, which the compose schema refuses (`uniqueItems`).
+    let services = lines(5_000, |i| format!("  s{i}:\n    image: alpine\n"));
+    let depends = lines(5_000, |i| format!("      - s{i}\n"));
+    let from = lines(20_000, |i| format!("      - container:c{i}\n"));
+    let app = format!("    depends_on:\n{depends}    volumes_from:\n{from}");
+    write(&dir.path().join("compose.yaml"), compose(&app, &services));
+    write(&dir.path().join("docker-compose.yml"), compose(&format!("{app}      - container:c0\n"), &services));
+
+    let run = dockmount("20,000 volumes_from: lint", dir.path(), &lint(&["compose.yaml", "docker-compose.yml"]));
+    run.assert_within("20,000 volumes_from: lint", 5.0, 100.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "docker-compose.yml:5006:7: DM000 validating compose.yaml: services.app.volumes_from items at 0 and 20000 are equal\n\
+         Found 1 problem.\n"
+    );
+
+    let run = dockmount("20,000 volumes_from: explain", dir.path(), &["explain", "compose.yaml"]);
+    run.assert_within("20,000 volumes_from: explain", 5.0, 100.0);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let run = dockmount("20,000 volumes_from: explain refused", dir.path(), &["explain", "docker-compose.yml"]);
+    run.assert_within("20,000 volumes_from: explain refused", 5.0, 100.0);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.starts_with(
+        "error: validating docker-compose.yml: services.app.volumes_from items at 0 and 20000 are equal\n"
+    ));
 }

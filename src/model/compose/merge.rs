@@ -162,9 +162,17 @@ pub fn merge(base: Value, other: Value, path: &mut Vec<String>) -> Result<Value,
 }
 
 fn merge_mappings(mapping: &mut Mapping, other: Mapping, path: &mut Vec<String>) -> Result<(), MergeError> {
+    // Where each key is (its first entry, as a search in order finds it).
+    let mut positions: HashMap<String, usize> = HashMap::with_capacity(mapping.entries.len());
+    for (index, (key, _)) in mapping.entries.iter().enumerate() {
+        positions.entry(key.name.clone()).or_insert(index);
+    }
     for (key, value) in other.entries {
-        match mapping.entries.iter().position(|(k, _)| k.name == key.name) {
-            None => mapping.entries.push((key, value)),
+        match positions.get(&key.name).copied() {
+            None => {
+                positions.insert(key.name.clone(), mapping.entries.len());
+                mapping.entries.push((key, value));
+            }
             Some(index) => {
                 let existing = std::mem::replace(&mut mapping.entries[index].1, Value::new(Kind::Null, At::default()));
                 path.push(key.name.clone());

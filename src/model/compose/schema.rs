@@ -12,6 +12,9 @@
 //! validator's order and pick the same way.
 
 use super::value::{At, Kind, Mapping, Value};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 /// One failed check: instance path, message, and whether it is an unknown-key failure.
 #[derive(Clone, Debug)]
@@ -278,19 +281,61 @@ fn check_service(value: &Value, path: &mut Vec<String>, leaves: &mut Vec<Leaf>) 
     additional(&unknown, path, value.at, leaves);
 }
 
-/// `uniqueItems`: the first pair of equal items.
+/// `uniqueItems`: the first pair of equal items (the first item equal to an earlier one,
+/// and the first earlier one it equals). Items are grouped by a hash that equal items
+/// share, so each is compared only with the earlier ones of its group.
 fn check_unique(items: &[Value], path: &[String], at: At, leaves: &mut Vec<Leaf>) {
-    for i in 1..items.len() {
-        for j in 0..i {
-            if json_equal(&items[i], &items[j]) {
-                leaves.push(Leaf {
-                    path: path.to_vec(),
-                    message: format!("items at {j} and {i} are equal"),
-                    additional: false,
-                    at,
-                });
-                return;
+    let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        // A value holding a NaN equals nothing, itself included.
+        let Some(hash) = json_hash(item) else { continue };
+        let group = groups.entry(hash).or_default();
+        if let Some(j) = group.iter().copied().find(|&j| json_equal(item, &items[j])) {
+            leaves.push(Leaf {
+                path: path.to_vec(),
+                message: format!("items at {j} and {i} are equal"),
+                additional: false,
+                at,
+            });
+            return;
+        }
+        group.push(i);
+    }
+}
+
+/// A hash that values equal under [`json_equal`] share; `None` for a value that contains
+/// a NaN. Numbers hash by their value as a float (an integer equals the float it
+/// converts to); a mapping's entries are combined without regard to their order.
+fn json_hash(value: &Value) -> Option<u64> {
+    fn one(part: impl Hash) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        part.hash(&mut hasher);
+        hasher.finish()
+    }
+    fn number(x: f64) -> Option<u64> {
+        // `0.0 == -0.0`: both hash as zero.
+        (!x.is_nan()).then(|| one((2u8, if x == 0.0 { 0 } else { x.to_bits() })))
+    }
+    match &value.kind {
+        Kind::Null => Some(one(0u8)),
+        Kind::Bool(b) => Some(one((1u8, *b))),
+        Kind::Int(i) => number(*i as f64),
+        Kind::Float(f) => number(*f),
+        Kind::Str(text) => Some(one((3u8, text.value.as_str()))),
+        Kind::Seq(items) => {
+            let mut hasher = DefaultHasher::new();
+            (4u8, items.len()).hash(&mut hasher);
+            for item in items {
+                json_hash(item)?.hash(&mut hasher);
             }
+            Some(hasher.finish())
+        }
+        Kind::Map(map) => {
+            let mut sum = one((5u8, map.entries.len()));
+            for (key, item) in &map.entries {
+                sum = sum.wrapping_add(one((key.name.as_str(), json_hash(item)?)));
+            }
+            Some(sum)
         }
     }
 }
@@ -305,8 +350,18 @@ fn json_equal(a: &Value, b: &Value) -> bool {
         (Kind::Float(x), Kind::Float(y)) => x == y,
         (Kind::Seq(x), Kind::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b)),
         (Kind::Map(x), Kind::Map(y)) => {
-            x.entries.len() == y.entries.len()
-                && x.entries.iter().all(|(k, v)| y.get(&k.name).is_some_and(|w| json_equal(v, w)))
+            if x.entries.len() != y.entries.len() {
+                return false;
+            }
+            // Large mappings are looked up by key (the first entry of a name, as `get`).
+            if y.entries.len() > 16 {
+                let mut by_name: HashMap<&str, &Value> = HashMap::with_capacity(y.entries.len());
+                for (k, v) in &y.entries {
+                    by_name.entry(k.name.as_str()).or_insert(v);
+                }
+                return x.entries.iter().all(|(k, v)| by_name.get(k.name.as_str()).is_some_and(|w| json_equal(v, w)));
+            }
+            x.entries.iter().all(|(k, v)| y.get(&k.name).is_some_and(|w| json_equal(v, w)))
         }
         _ => false,
     }
@@ -546,4 +601,101 @@ fn check_toplevel_volume(value: &Value, path: &mut Vec<String>, leaves: &mut Vec
         }
         _ => check_list_or_dict(item, path, leaves),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::compose::value::{Key, Text, TextMap};
+
+    fn value(kind: Kind) -> Value {
+        Value::new(kind, At::default())
+    }
+
+    fn string(text: &str) -> Value {
+        value(Kind::Str(Text { value: text.to_string(), map: TextMap::default() }))
+    }
+
+    fn map(entries: &[(&str, Value)]) -> Value {
+        let entries = entries
+            .iter()
+            .map(|(name, v)| {
+                (Key { name: name.to_string(), at: At::default(), typed: Box::new(Kind::Null) }, v.clone())
+            })
+            .collect();
+        value(Kind::Map(Mapping { entries, short: None }))
+    }
+
+    /// The pair the schema validator reports, found by comparing every pair.
+    fn first_equal_pair(items: &[Value]) -> Option<String> {
+        (1..items.len()).find_map(|i| {
+            (0..i).find(|&j| json_equal(&items[i], &items[j])).map(|j| format!("items at {j} and {i} are equal"))
+        })
+    }
+
+    fn reported(items: &[Value]) -> Option<String> {
+        let mut leaves = Vec::new();
+        check_unique(items, &[], At::default(), &mut leaves);
+        leaves.into_iter().next().map(|leaf| leaf.message)
+    }
+
+    #[test]
+    fn unique_items_reports_the_first_equal_pair() {
+        let one = value(Kind::Int(1));
+        let one_float = value(Kind::Float(1.0));
+        let nan = value(Kind::Float(f64::NAN));
+        let ab = map(&[("a", string("x")), ("b", one.clone())]);
+        let ba = map(&[("b", one_float.clone()), ("a", string("x"))]);
+        let cases: Vec<Vec<Value>> = vec![
+            vec![string("a"), string("b"), string("c")],
+            vec![string("a"), string("b"), string("a"), string("b")],
+            vec![string("a"), string("b"), string("b"), string("a")],
+            vec![one.clone(), string("1"), one_float.clone()],
+            vec![value(Kind::Float(0.0)), value(Kind::Float(-0.0))],
+            vec![nan.clone(), nan.clone(), value(Kind::Seq(vec![nan.clone()])), value(Kind::Seq(vec![nan]))],
+            vec![ab.clone(), map(&[("a", string("x"))]), ba],
+            vec![value(Kind::Seq(vec![one.clone(), string("a")])), value(Kind::Seq(vec![string("a"), one.clone()]))],
+            vec![value(Kind::Null), value(Kind::Bool(false)), value(Kind::Null)],
+            // Integers that convert to the same float each equal it, not each other.
+            vec![value(Kind::Int(1 << 60)), value(Kind::Int((1 << 60) + 1)), value(Kind::Float((1u64 << 60) as f64))],
+        ];
+        // Mappings large enough to be compared through an index, in another order.
+        let names: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
+        let entries: Vec<(&str, Value)> = names.iter().map(|n| (n.as_str(), string(n))).collect();
+        let reversed: Vec<(&str, Value)> = entries.iter().rev().cloned().collect();
+        let mut changed = reversed.clone();
+        changed[3].1 = string("other");
+        let mut cases = cases;
+        cases.push(vec![map(&entries), map(&changed), map(&reversed)]);
+        for items in &cases {
+            assert_eq!(reported(items), first_equal_pair(items), "{items:?}");
+        }
+        assert_eq!(reported(&cases[10]).as_deref(), Some("items at 0 and 2 are equal"));
+        assert_eq!(reported(&cases[1]).as_deref(), Some("items at 0 and 2 are equal"));
+        assert_eq!(reported(&cases[2]).as_deref(), Some("items at 1 and 2 are equal"));
+        assert_eq!(reported(&cases[6]).as_deref(), Some("items at 0 and 2 are equal"));
+        assert_eq!(reported(&cases[9]).as_deref(), Some("items at 0 and 2 are equal"));
+    }
+
+    #[test]
+    fn unique_items_matches_pairwise_comparison_on_generated_lists() {
+        // Small values from a few shapes, so that equal pairs are frequent.
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |bound: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        for _ in 0..300 {
+            let len = next(12) as usize;
+            let items: Vec<Value> = (0..len)
+                .map(|_| match next(4) {
+                    0 => value(Kind::Int(next(3) as i64)),
+                    1 => value(Kind::Float(next(3) as f64)),
+                    2 => string(["a", "b"][next(2) as usize]),
+                    _ => map(&[("k", value(Kind::Int(next(2) as i64))), ("j", string(["a", "b"][next(2) as usize]))]),
+                })
+                .collect();
+            assert_eq!(reported(&items), first_equal_pair(&items), "{items:?}");
+        }
+    }
 }

@@ -16,7 +16,7 @@
 
 use crate::span::Span;
 use granit_parser::{Event, Marker, Parser, ScalarStyle};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Resource limits for reading one compose file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,10 +152,12 @@ struct RawDocuments {
     documents: Vec<usize>,
 }
 
-/// A collection being read: its arena index.
+/// A collection being read: its arena index, and for a mapping the text of each key so
+/// far (to find a repeated key without going over all the earlier ones).
 struct Open {
     index: usize,
     anchor: usize,
+    keys: HashMap<String, usize>,
 }
 
 fn byte_at(marker: &Marker) -> usize {
@@ -288,8 +290,8 @@ fn read_events(text: &str, limits: &Limits) -> Result<RawDocuments, YamlError> {
                         here,
                     ));
                 }
-                attach(&mut nodes, &stack, index, text, &mut duplicate);
-                stack.push(Open { index, anchor });
+                attach(&mut nodes, &mut stack, index, text, &mut duplicate);
+                stack.push(Open { index, anchor, keys: HashMap::new() });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -325,7 +327,7 @@ fn read_events(text: &str, limits: &Limits) -> Result<RawDocuments, YamlError> {
             if stack.is_empty() {
                 document_root = Some(index);
             } else {
-                attach(&mut nodes, &stack, index, text, &mut duplicate);
+                attach(&mut nodes, &mut stack, index, text, &mut duplicate);
                 extend_parent(&mut nodes, &stack, index);
             }
         }
@@ -356,33 +358,33 @@ fn push_node(nodes: &mut Vec<RawNode>, value: RawValue, span: Span, tag: Option<
 }
 
 /// Append `child` to the innermost open collection; for a mapping key, check that the
-/// key was not already used (Compose compares the keys' scalar text).
-fn attach(nodes: &mut [RawNode], stack: &[Open], child: usize, text: &str, duplicate: &mut Option<YamlError>) {
-    let Some(open) = stack.last() else { return };
-    let key_text = |index: usize, nodes: &[RawNode]| -> String {
-        match nodes.get(index).map(|n| &n.value) {
+/// key was not already used (Compose compares the keys' scalar text; a key that is not a
+/// scalar counts as the empty text).
+fn attach(nodes: &mut [RawNode], stack: &mut [Open], child: usize, text: &str, duplicate: &mut Option<YamlError>) {
+    let Some(open) = stack.last_mut() else { return };
+    let is_new_key =
+        matches!(nodes.get(open.index).map(|n| &n.value), Some(RawValue::Map(children)) if children.len() % 2 == 0);
+    if is_new_key && duplicate.is_none() {
+        let name = match nodes.get(child).map(|n| &n.value) {
             Some(RawValue::Scalar(scalar)) => scalar.text.clone(),
             _ => String::new(),
-        }
-    };
-    let mut is_new_key = false;
-    if let Some(RawValue::Map(children)) = nodes.get(open.index).map(|n| &n.value) {
-        is_new_key = children.len() % 2 == 0;
-    }
-    if is_new_key && duplicate.is_none() {
-        let name = key_text(child, nodes);
-        if let Some(RawValue::Map(children)) = nodes.get(open.index).map(|n| &n.value) {
-            let earlier = children.iter().step_by(2).find(|&&k| key_text(k, nodes) == name).copied();
-            if let (Some(earlier), Some(this)) = (earlier, nodes.get(child)) {
-                let first_line = nodes.get(earlier).map(|n| line_of(text, n.span.start)).unwrap_or(0);
-                *duplicate = Some(YamlError::new(
-                    format!(
-                        "line {}: mapping key {} already defined at line {first_line}",
-                        line_of(text, this.span.start),
-                        crate::model::verdict::go_quote(&name)
-                    ),
-                    this.span,
-                ));
+        };
+        match open.keys.get(&name) {
+            Some(&earlier) => {
+                if let Some(this) = nodes.get(child) {
+                    let first_line = nodes.get(earlier).map(|n| line_of(text, n.span.start)).unwrap_or(0);
+                    *duplicate = Some(YamlError::new(
+                        format!(
+                            "line {}: mapping key {} already defined at line {first_line}",
+                            line_of(text, this.span.start),
+                            crate::model::verdict::go_quote(&name)
+                        ),
+                        this.span,
+                    ));
+                }
+            }
+            None => {
+                open.keys.insert(name, child);
             }
         }
     }
@@ -505,6 +507,9 @@ impl<'a> Expander<'a> {
                 RawValue::Seq(items) => items.clone(),
                 _ => return Err(YamlError::new(MERGE_ERROR, self.node(source)?.span)),
             };
+            // The key texts taken so far (`None` for a key that is not a scalar).
+            let mut taken: HashSet<Option<String>> =
+                entries.iter().map(|e| e.key.scalar().map(|s| s.text.clone())).collect();
             for item in sources {
                 let (item_target, _) = self.deref(item)?;
                 if !matches!(self.node(item_target)?.value, RawValue::Map(_)) {
@@ -513,9 +518,7 @@ impl<'a> Expander<'a> {
                 let merged = self.expand(item, depth + 1, None, via_alias)?;
                 if let NodeValue::Map(more) = merged.value {
                     for entry in more {
-                        let text = entry.key.scalar().map(|s| s.text.clone());
-                        let taken = entries.iter().any(|e| e.key.scalar().map(|s| &s.text) == text.as_ref());
-                        if !taken {
+                        if taken.insert(entry.key.scalar().map(|s| s.text.clone())) {
                             entries.push(entry);
                         }
                     }
