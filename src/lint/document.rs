@@ -13,7 +13,7 @@ use crate::rules::{ComposeFacts, Document, Expansion, ExpansionKind, FileError, 
 use crate::span::Span;
 use crate::syntax::run_line::{find_commands, FlagUse, RunLine, Word};
 use crate::syntax::shell::ExpansionKind as ShellExpansion;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Reads a file of the given kind; what cannot be read is returned as errors.
 pub fn build(text: &str, kind: FileKind, ctx: &Context) -> (Document, Vec<ReadError>) {
@@ -753,17 +753,28 @@ fn add_dockerfile(document: &mut Document, errors: &mut Vec<ReadError>, text: &s
     use crate::model::dockerfile::{analyse_one, default_builder, BuildOptions};
     // The default builder's reading, as `analyse` gives it, without the other builder's:
     // lint reports neither what the other builder would do nor where the two differ.
-    let analysis = analyse_one(text.as_bytes(), ctx, &BuildOptions::default(), default_builder(ctx));
-    let inside = |outer: Span, inner: Span| outer.start <= inner.start && inner.end <= outer.end;
+    let mut analysis = analyse_one(text.as_bytes(), ctx, &BuildOptions::default(), default_builder(ctx));
+    // Which errors are a build mount's own, and where the `VOLUME` instructions are: looked
+    // up once per error, not by a scan of every instruction (100,000 of them).
+    let mut build_mount_error_spans: Vec<Span> = Vec::new();
+    let mut build_mount_errors: HashSet<&str> = HashSet::new();
+    for build in &analysis.build_mounts {
+        if let Some(error) = &build.error {
+            build_mount_error_spans.push(build.span);
+            build_mount_errors.insert(&error.display);
+        }
+    }
+    build_mount_error_spans.sort_unstable();
+    let mut volume_spans: Vec<Span> = analysis.volumes.iter().map(|v| v.span).collect();
+    volume_spans.sort_unstable();
     for error in &analysis.errors {
-        let of_build_mount = analysis
-            .build_mounts
-            .iter()
-            .any(|b| b.error.is_some() && (inside(b.span, error.span) || b.error.as_ref() == Some(error)));
+        let of_build_mount = build_mount_errors.contains(error.display.as_str())
+            && analysis.build_mounts.iter().any(|b| b.error.as_ref() == Some(error))
+            || within_one_of(&build_mount_error_spans, error.span);
         if of_build_mount {
             continue;
         }
-        if analysis.volumes.iter().any(|v| inside(v.span, error.span)) || starts_volume(text, error.span) {
+        if within_one_of(&volume_spans, error.span) || starts_volume(text, error.span) {
             document.file_errors.push(FileError {
                 refuser: Refuser::Builder,
                 message: error.display.clone(),
@@ -777,15 +788,30 @@ fn add_dockerfile(document: &mut Document, errors: &mut Vec<ReadError>, text: &s
     let mut whole = Group::plain(Span::new(0, text.len()), crate::model::verdict::Verdict::default());
     whole.for_windows = ctx.platform == Platform::Linux && dockerfile_for_windows(&analysis);
     document.groups.push(whole);
-    for mount in &analysis.volume_mounts {
+    // The mounts move into the items; the rules read the instructions and the `VOLUME`
+    // words, not what the Engine makes of each volume at run time or what another builder
+    // would do (that is explain's), which are dropped: a `VOLUME` of 100,000 paths.
+    let volume_mounts = std::mem::take(&mut analysis.volume_mounts);
+    let build_mounts = std::mem::take(&mut analysis.build_mounts);
+    analysis.runtime = Vec::new();
+    analysis.outcomes = Vec::new();
+    document.items.reserve(volume_mounts.len() + build_mounts.len());
+    for mount in volume_mounts {
         let written = text.get(mount.span.start..mount.span.end).unwrap_or(&mount.target).to_string();
-        document.items.push(Item::written(mount.clone(), written, mount.span, None, group));
+        let span = mount.span;
+        document.items.push(Item::written(mount, written, span, None, group));
     }
-    for build in &analysis.build_mounts {
+    for build in build_mounts {
         let error = build.error.as_ref().map(|e| crate::model::verdict::DockerError::client(e.display.clone()));
-        document.items.push(Item::written(build.mount.clone(), build.value.clone(), build.span, error, group));
+        document.items.push(Item::written(build.mount, build.value, build.span, error, group));
     }
     document.dockerfile = Some(Box::new(analysis));
+}
+
+/// Whether `inner` lies inside one of the sorted, non-overlapping `spans`.
+fn within_one_of(spans: &[Span], inner: Span) -> bool {
+    let candidates = spans.partition_point(|s| s.start <= inner.start);
+    candidates > 0 && inner.end <= spans[candidates - 1].end
 }
 
 /// The text at `span` is a `VOLUME` (or `ONBUILD VOLUME`) instruction: a line the parser
