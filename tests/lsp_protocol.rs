@@ -595,6 +595,106 @@ fn code_actions_fix_ignore_and_fix_all() {
     client.shutdown_and_exit();
 }
 
+/// What compose makes of each mount of a compose file: the fields that say what is
+/// mounted, the Engine request and the warnings (not where or how it is written).
+fn compose_mounts(text: &str) -> Vec<Value> {
+    use dockmount::model::compose::{load, LoadOptions};
+    let options = LoadOptions { project_dir: Some("/p".into()), ..LoadOptions::default() };
+    let project = load(&[("compose.yaml", text)], &options);
+    assert_eq!(project.errors, [], "{text}");
+    project.services[0]
+        .mounts
+        .iter()
+        .map(|m| {
+            let mount = &m.mount;
+            json!({
+                "kind": format!("{:?}", mount.kind), "source": mount.source, "target": mount.target,
+                "read_only": mount.read_only, "propagation": mount.propagation, "selinux": mount.selinux,
+                "nocopy": mount.nocopy, "create_host_path": mount.create_host_path, "driver": mount.driver,
+                "route": serde_json::to_value(&m.route).expect("route"), "warnings": m.warnings,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn compose_short_entries_convert_to_long_syntax() {
+    let dir = workspace();
+    let uri = file_uri(dir.path(), "compose.yaml");
+    let text = "services:\n  app:\n    image: alpine\n    volumes:\n      - ./data:/data:ro\n      - cache:/var/cache\n      - './html:/usr/share/nginx/html:z'  # site\nvolumes:\n  cache:\n";
+    let mut client = Client::initialized(json!({}), Value::Null);
+    client.open(&uri, "yaml", 1, text);
+    client.diagnostics(&uri, 1);
+    let refactor = |client: &mut Client, line: u64, character: u64| {
+        let response = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(line, character, line, character),
+                "context": {"diagnostics": [], "only": ["refactor"]}}),
+        );
+        response["result"].clone()
+    };
+    let expected = |line: u64, start: u64, end: u64, new_text: &str| {
+        json!([{"title": "Convert to long syntax", "kind": "refactor.rewrite",
+            "edit": {"changes": {uri.clone(): [{"range": range(line, start, line, end), "newText": new_text}]}}}])
+    };
+    let bind = refactor(&mut client, 4, 12);
+    assert_eq!(
+        bind,
+        expected(
+            4,
+            8,
+            23,
+            "type: bind\n        source: ./data\n        target: /data\n        read_only: true\n        bind:\n          create_host_path: true"
+        )
+    );
+    let named = refactor(&mut client, 5, 8);
+    assert_eq!(named, expected(5, 8, 24, "type: volume\n        source: cache\n        target: /var/cache"));
+    // Quoted, with SELinux relabelling and a comment after it.
+    let relabelled = refactor(&mut client, 6, 40);
+    assert_eq!(
+        relabelled,
+        expected(
+            6,
+            8,
+            40,
+            "type: bind\n        source: ./html\n        target: /usr/share/nginx/html\n        bind:\n          selinux: z\n          create_host_path: true"
+        )
+    );
+    // Off the entries: nothing to convert.
+    assert_eq!(refactor(&mut client, 2, 10), json!([]));
+
+    // Each rewrite, and all three, read as the same mounts.
+    let original = compose_mounts(text);
+    assert_eq!(original.len(), 3);
+    let mut all = text.to_string();
+    for action in [&relabelled, &named, &bind] {
+        let edits = &action[0]["edit"]["changes"][&uri];
+        assert_eq!(compose_mounts(&apply(text, edits)), original);
+        all = apply(&all, edits);
+    }
+    assert_eq!(
+        all,
+        "services:\n  app:\n    image: alpine\n    volumes:\n      - type: bind\n        source: ./data\n        target: /data\n        read_only: true\n        bind:\n          create_host_path: true\n      - type: volume\n        source: cache\n        target: /var/cache\n      - type: bind\n        source: ./html\n        target: /usr/share/nginx/html\n        bind:\n          selinux: z\n          create_host_path: true  # site\nvolumes:\n  cache:\n"
+    );
+    assert_eq!(compose_mounts(&all), original);
+    assert_eq!(lint_json("compose.yaml", &all), json!([]));
+
+    // A CRLF file gets CRLF lines.
+    let crlf = text.replace('\n', "\r\n");
+    client.change(&uri, 2, json!([{"text": crlf}]));
+    client.diagnostics(&uri, 2);
+    let converted = refactor(&mut client, 4, 12);
+    let edits = &converted[0]["edit"]["changes"][&uri];
+    assert_eq!(
+        edits[0]["newText"],
+        "type: bind\r\n        source: ./data\r\n        target: /data\r\n        read_only: true\r\n        bind:\r\n          create_host_path: true"
+    );
+    let after = apply(&crlf, edits);
+    assert!(!after.replace("\r\n", "").contains('\n'), "{after:?}");
+    assert_eq!(compose_mounts(&after), original);
+    client.shutdown_and_exit();
+}
+
 #[test]
 fn versioned_edits_and_fix_all_resolved_on_demand() {
     let dir = workspace();
@@ -617,7 +717,14 @@ fn versioned_edits_and_fix_all_resolved_on_demand() {
         json!({"documentChanges": [{"textDocument": {"uri": uri, "version": 7},
             "edits": [{"range": range(4, 21, 4, 21), "newText": "  # dockmount: ignore[comma-in-target]"}]}]})
     );
-    let fix_all = actions[2].clone();
+    // The entry in long syntax, in the file's line endings.
+    assert_eq!(
+        actions[2],
+        json!({"title": "Convert to long syntax", "kind": "refactor.rewrite",
+            "edit": {"documentChanges": [{"textDocument": {"uri": uri, "version": 7},
+                "edits": [{"range": range(4, 8, 4, 21), "newText": "type: bind\r\n        source: /srv\r\n        target: /data,ro\r\n        bind:\r\n          create_host_path: true"}]}]}})
+    );
+    let fix_all = actions[3].clone();
     assert_eq!(fix_all.get("edit"), None, "{fix_all}");
     let resolved = client.request("codeAction/resolve", fix_all);
     assert_eq!(

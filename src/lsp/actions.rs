@@ -2,8 +2,9 @@
 //! and never preferred), "ignore this rule here" as an inline suppression comment, "fix
 //! all" (`source.fixAll.dockmount`: every safe fix, round after round, as
 //! `dockmount lint --fix` does), and refactors of the storage flag under the cursor into
-//! another syntax (`-v`/`--tmpfs` to `--mount`, `--mount` to `-v` or `--tmpfs`), each one
-//! call to `translate`, marked when the result does not do exactly the same.
+//! another syntax (`-v`/`--tmpfs` to `--mount`, `--mount` to `-v` or `--tmpfs`; a compose
+//! short-syntax `volumes:` entry to the long syntax), each one call to `translate`, marked
+//! when the result does not do exactly the same.
 //!
 //! The suppression goes where `lint` reads it (see `lint/suppress.rs`): at the end of the
 //! diagnostic's line, or into a suppression already there; on its own line before the
@@ -20,8 +21,9 @@ use crate::lint::lines::LineIndex;
 use crate::lint::{check_text, suppress, unused_suppression, Diagnostic as LintDiagnostic};
 use crate::rules::{Applicability, Edit, Fix};
 use crate::span::Span;
+use crate::syntax::compose::yaml::{self, Limits, Node, NodeValue, Style};
 use crate::syntax::run_line::find_commands;
-use crate::translate::{translate, Shape, Target};
+use crate::translate::{compose_entry, translate, Shape, Target};
 use ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier,
     TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
@@ -144,7 +146,8 @@ pub fn code_actions(request: &Request, linted: &Linted) -> Vec<CodeActionOrComma
     }
     let rewrite = CodeActionKind::REFACTOR_REWRITE;
     if request.wants(&rewrite) {
-        for conversion in conversions(linted, request.range.start) {
+        let offset = request.range.start;
+        for conversion in conversions(linted, offset).into_iter().chain(compose_conversions(linted, offset)) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: conversion.title,
                 kind: Some(rewrite.clone()),
@@ -247,6 +250,84 @@ pub fn conversions(linted: &Linted, offset: usize) -> Vec<Conversion> {
         }
     }
     out
+}
+
+/// The rewrite of the compose short-syntax entry of a service's `volumes:` under a byte
+/// offset into the long syntax, in place: in a block sequence the mapping's keys line up
+/// where the string started (the item's `- ` stays), in a flow sequence it is a flow
+/// mapping. Only plain or quoted strings on one line are rewritten, with nothing but a
+/// comment after them, and no anchor, tag or alias (the edit would change what they
+/// mean); and only strings without `$` (see `translate::compose_entry`).
+pub fn compose_conversions(linted: &Linted, offset: usize) -> Vec<Conversion> {
+    if linted.snapshot.kind != Some(FileKind::Compose) {
+        return Vec::new();
+    }
+    let text = &*linted.snapshot.text;
+    let Ok(documents) = yaml::parse(text, &Limits::default()) else {
+        return Vec::new();
+    };
+    let entry = documents.iter().find_map(|document| {
+        let services = map_value(document, "services")?;
+        let NodeValue::Map(services) = &services.value else { return None };
+        services.iter().find_map(|service| {
+            let volumes = map_value(&service.value, "volumes")?;
+            let NodeValue::Seq(items) = &volumes.value else { return None };
+            let item = items.iter().find(|item| item.span.start <= offset && offset <= item.span.end)?;
+            let flow = text.get(volumes.span.start..).is_some_and(|rest| rest.starts_with('['));
+            Some((item, flow))
+        })
+    });
+    let Some((item, flow)) = entry else {
+        return Vec::new();
+    };
+    let Some(scalar) = item.scalar() else {
+        return Vec::new();
+    };
+    let one_line = text.get(item.span.start..item.span.end).is_some_and(|written| !written.contains(['\n', '\r']));
+    let quoted_or_plain = matches!(scalar.style, Style::Plain | Style::SingleQuoted | Style::DoubleQuoted);
+    if !one_line || !quoted_or_plain || item.tag.is_some() || item.alias.is_some() {
+        return Vec::new();
+    }
+    let line_start = text[..item.span.start].rfind('\n').map_or(0, |at| at + 1);
+    let before = &text[line_start..item.span.start];
+    if flow {
+        // Right after the `[` or `,` (no anchor or tag before it).
+        if !before.trim_end().ends_with(['[', ',']) {
+            return Vec::new();
+        }
+    } else {
+        // Only spaces and `- ` indicators before it, so that its column is where the
+        // mapping's keys go, and only a comment after it.
+        let line_end = text[item.span.end..].find(['\r', '\n']).map_or(text.len(), |at| item.span.end + at);
+        let after = text[item.span.end..line_end].trim_start();
+        let indicators_only = before.split(' ').all(|part| part.is_empty() || part == "-");
+        if !indicators_only || before.is_empty() || !(after.is_empty() || after.starts_with('#')) {
+            return Vec::new();
+        }
+    }
+    let Ok(long) = compose_entry::short_to_long(&scalar.text, before.len(), &linted.resolved.ctx) else {
+        return Vec::new();
+    };
+    let replacement = if flow { long.flow.clone() } else { long.lines.join("\n") };
+    let title = if long.exact {
+        "Convert to long syntax".to_string()
+    } else {
+        match long.notes.iter().find(|n| n.is_warning()) {
+            Some(why) => format!("Convert to long syntax (not exact: {})", why.message),
+            None => "Convert to long syntax (not exact)".to_string(),
+        }
+    };
+    vec![Conversion { title, edit: Edit { span: item.span, replacement }, exact: long.exact }]
+}
+
+/// The value of a key of a YAML mapping.
+fn map_value<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    match &node.value {
+        NodeValue::Map(entries) => {
+            entries.iter().find(|e| e.key.scalar().is_some_and(|k| k.text == key)).map(|e| &e.value)
+        }
+        _ => None,
+    }
 }
 
 /// The one edit that turns `old` into `new`: everything between their common start and
@@ -515,6 +596,51 @@ mod tests {
         assert!(conversions(&linted, 2).is_empty());
         let compose = linted_compose();
         assert!(conversions(&compose, 60).is_empty());
+    }
+
+    #[test]
+    fn compose_entries_convert_to_long_syntax_in_place() {
+        let convert = |text: &str, needle: &str| -> Option<(String, String)> {
+            let linted = linted("compose.yaml", "yaml", text);
+            let at = text.find(needle).unwrap_or_else(|| panic!("{needle}")) + 1;
+            let found = compose_conversions(&linted, at);
+            let conversion = found.first()?;
+            let fix = Fix {
+                applicability: Applicability::Safe,
+                message: String::new(),
+                edits: vec![conversion.edit.clone()],
+            };
+            Some((conversion.title.clone(), apply_fixes(text, &[&fix]).text))
+        };
+        let head = "services:\n  app:\n    image: alpine\n";
+        let text = format!("{head}    volumes:\n      - \"./data:/data:ro\"  # config\n      - cache:/cache\n");
+        let (title, after) = convert(&text, "./data").unwrap_or_else(|| panic!("no conversion"));
+        assert_eq!(title, "Convert to long syntax");
+        assert_eq!(
+            after,
+            format!(
+                "{head}    volumes:\n      - type: bind\n        source: ./data\n        target: /data\n        read_only: true\n        bind:\n          create_host_path: true  # config\n      - cache:/cache\n"
+            )
+        );
+        // A flow sequence gets a flow mapping.
+        let text = format!("{head}    volumes: [/a:/b, 'cache:/d']\n");
+        let (_, after) = convert(&text, "cache:/d").unwrap_or_else(|| panic!("no conversion"));
+        assert_eq!(after, format!("{head}    volumes: [/a:/b, {{type: volume, source: cache, target: /d}}]\n"));
+        // Not rewritten: an entry over two lines, an anchor, a tag, an alias, a block
+        // scalar, a variable, a long-syntax entry, a tmpfs item.
+        for (text, needle) in [
+            (format!("{head}    volumes: [/a:/b, &v /c:/d]\nx: *v\n"), "/c:/d"),
+            (format!("{head}    volumes:\n      - /a:/b\n        /c\n"), "/a:/b"),
+            (format!("{head}    volumes:\n      - &v /a:/b\n"), "/a:/b"),
+            (format!("{head}    volumes:\n      - !!str /a:/b\n"), "/a:/b"),
+            (format!("x-v: &v /a:/b\n{head}    volumes:\n      - *v\n"), "*v"),
+            (format!("{head}    volumes:\n      - >-\n        /a:/b\n"), "/a:/b"),
+            (format!("{head}    volumes:\n      - ${{DATA}}:/b\n"), "DATA"),
+            (format!("{head}    volumes:\n      - type: bind\n        source: /a\n        target: /b\n"), "/a"),
+            (format!("{head}    tmpfs:\n      - /run\n"), "/run"),
+        ] {
+            assert_eq!(convert(&text, needle), None, "{text}");
+        }
     }
 
     fn linted_compose() -> Linted {

@@ -11,10 +11,14 @@
 //!    original's: equal and without warnings is *exact*. A difference no emitter explained
 //!    still becomes a warning, so nothing changes silently.
 //!
+//! One compose short-syntax entry can also be written in the long syntax on its own
+//! ([`compose_entry`]), for an editor's refactor.
+//!
 //! Items that cannot be written in the wanted syntax at all are kept as written (flags) or
 //! left out (compose), always with a warning. Output is canonical: translating it again
 //! gives the same text.
 
+pub mod compose_entry;
 pub mod expansions;
 pub mod meaning;
 pub mod notes;

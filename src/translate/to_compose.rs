@@ -101,10 +101,10 @@ pub struct ComposeOut {
 }
 
 /// Writes strings for compose: literal `$` doubled, expansions in compose's syntax.
-struct Strings<'a> {
-    expansions: &'a [Expansion],
+pub(super) struct Strings<'a> {
+    pub(super) expansions: &'a [Expansion],
     /// `false` while verifying: placeholders stay (they are plain text).
-    restore: bool,
+    pub(super) restore: bool,
 }
 
 impl Strings<'_> {
@@ -120,7 +120,7 @@ impl Strings<'_> {
 }
 
 /// The YAML lines of a mapping at `indent`.
-fn map_lines(entries: &[(String, Yaml)], indent: usize, strings: &Strings, out: &mut Vec<String>) {
+pub(super) fn map_lines(entries: &[(String, Yaml)], indent: usize, strings: &Strings, out: &mut Vec<String>) {
     let pad = " ".repeat(indent);
     for (key, value) in entries {
         let key = yaml_scalar(key);
