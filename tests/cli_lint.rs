@@ -575,3 +575,17 @@ fn rule_prints_documentation_and_lists_rules() {
     let run = dockmount_in(dir.path(), &["rule", "nope"], None);
     assert_eq!((run.code, run.stderr.as_str()), (2, "error: unknown rule `nope` (see `dockmount rule --all`)\n"));
 }
+
+#[test]
+fn compose_errors_name_the_file_that_was_read() {
+    let dir = tree(&[("deploy/docker-compose.prod.yml", "services:\n  web:\n    image: x\n    volumes: 3\n")]);
+    let run = dockmount_in(dir.path(), &["lint", "--isolated", "--format", "concise", "."], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(
+            "deploy/docker-compose.prod.yml:4:14: DM000 validating deploy/docker-compose.prod.yml: services.web.volumes must be a array\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -15,8 +15,15 @@ use crate::syntax::run_line::{find_commands, FlagUse, RunLine, Word};
 use crate::syntax::shell::ExpansionKind as ShellExpansion;
 use std::collections::{HashMap, HashSet};
 
-/// Reads a file of the given kind; what cannot be read is returned as errors.
+/// Reads a text of the given kind that has no file name (a compose text is named
+/// `compose.yaml` in compose's messages); what cannot be read is returned as errors.
 pub fn build(text: &str, kind: FileKind, ctx: &Context) -> (Document, Vec<ReadError>) {
+    build_file("compose.yaml", text, kind, ctx)
+}
+
+/// Reads a file of the given kind, named as compose's messages name it; what cannot be
+/// read is returned as errors.
+pub fn build_file(name: &str, text: &str, kind: FileKind, ctx: &Context) -> (Document, Vec<ReadError>) {
     let mut document = Document { text: text.to_string(), context: ctx.clone(), ..Document::default() };
     let mut errors = Vec::new();
     match kind {
@@ -27,7 +34,7 @@ pub fn build(text: &str, kind: FileKind, ctx: &Context) -> (Document, Vec<ReadEr
                 blocks.iter().any(|b| b.start <= at && at < b.end)
             })
         }
-        FileKind::Compose => add_compose(&mut document, &mut errors, text, ctx),
+        FileKind::Compose => add_compose(&mut document, &mut errors, name, text, ctx),
         FileKind::Dockerfile => add_dockerfile(&mut document, &mut errors, text, ctx),
     }
     (document, errors)
@@ -639,10 +646,10 @@ pub fn load_compose(files: &[(String, String)], inputs: &ComposeInputs) -> crate
 /// after the model is built: they are the file's refusals ([`FileError`]), which the rules
 /// explain (`undefined-volume`, `duplicate-target`...) or `docker-rejects` reports with
 /// compose's text.
-fn add_compose(document: &mut Document, errors: &mut Vec<ReadError>, text: &str, ctx: &Context) {
+fn add_compose(document: &mut Document, errors: &mut Vec<ReadError>, name: &str, text: &str, ctx: &Context) {
     use crate::model::compose::ComposeStage;
     let inputs = ComposeInputs { project_dir: ctx.cwd.clone(), ..ComposeInputs::default() };
-    let project = load_compose(&[("compose.yaml".to_string(), text.to_string())], &inputs);
+    let project = load_compose(&[(name.to_string(), text.to_string())], &inputs);
     let unset_variables = unset_variables(&project);
     for error in &project.errors {
         let span = error.span.unwrap_or_default();

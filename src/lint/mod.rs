@@ -62,7 +62,7 @@ pub fn lint_text(path: &str, text: &str, kind: FileKind, ctx: &Context) -> FileR
 }
 
 fn read_and_check(path: &str, text: &str, kind: FileKind, ctx: &Context) -> (Document, Vec<Finding>, Vec<ReadError>) {
-    let (mut document, errors) = document::build(text, kind, ctx);
+    let (mut document, errors) = document::build_file(path, text, kind, ctx);
     document.base_dir = base_dir(path);
     // An override file is merged over another: what it leaves out is set elsewhere.
     if let Some(compose) = document.compose.as_mut().filter(|_| files::is_compose_override(path)) {
