@@ -272,3 +272,19 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
         assert_eq!(output.status.code(), Some(0), "{command:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_long_syntax_compose_entry_is_shown_lined_up_under_its_dash() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("compose.yaml");
+    let text = "services:\n  web:\n    image: nginx\n    volumes:\n      - type: bind\n        source: ./site\n        target: /srv\n        bind:\n          propagation: rshared\n";
+    std::fs::write(&file, text).expect("written");
+    let output = dockmount(&["explain", file.to_str().expect("a UTF-8 path")]);
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "  - type: bind\n    source: ./site\n    target: /srv\n    bind:\n      propagation: rshared\n    Bind mount:"
+        ),
+        "{text}"
+    );
+}

@@ -460,7 +460,7 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
                     out.push_str("  no volumes, bind mounts or tmpfs\n");
                 }
                 for item in &service.items {
-                    out.push_str(&format!("  - {}\n", item.text.trim()));
+                    out.push_str(&format!("  - {}\n", list_entry(&item.text)));
                     for line in wrap(&item.explanation, 86) {
                         out.push_str(&format!("    {line}\n"));
                     }
@@ -543,4 +543,15 @@ fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, c
         }
     }
     i32::from(explanation.engine.error.is_some())
+}
+
+/// A compose list entry as written, its continuation lines (a long-syntax mapping) lined
+/// up under its first line after `  - `.
+fn list_entry(text: &str) -> String {
+    let text = text.trim();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("").to_string();
+    let rest: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    let indent = rest.iter().map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
+    rest.iter().fold(first, |entry, line| format!("{entry}\n    {}", line.get(indent..).unwrap_or(line.trim_start())))
 }
