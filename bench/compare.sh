@@ -69,6 +69,8 @@ step "building dockmount (release)"
 cargo build --release --quiet
 target=${CARGO_TARGET_DIR:-$root/target}
 dockmount=$(cd "$target/release" && pwd)/dockmount
+# The revision measured is the one just built, whatever happens to the tree meanwhile.
+revision=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 # --- Inputs -------------------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/dockmount-compare.XXXXXX")
@@ -141,7 +143,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- Results ------------------------------------------------------------------------------
 versions=$out/versions.txt
 {
-  echo "dockmount	$(cd "$root" && git describe --always --dirty 2>/dev/null || echo unknown) ($("$dockmount" --version 2>/dev/null || echo dockmount))"
+  echo "dockmount	$revision ($("$dockmount" --version 2>/dev/null || echo dockmount))"
   echo "rustc	$(rustc --version)"
   echo "hadolint	$("$hadolint" --version)"
   echo "dclint	$("$dclint" --version) (Node.js $(node --version))"
