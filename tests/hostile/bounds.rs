@@ -504,7 +504,7 @@ fn a_compose_service_with_20000_volumes_from_and_depends_on() {
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "docker-compose.yml:5006:7: DM000 validating compose.yaml: services.app.volumes_from items at 0 and 20000 are equal\n\
+        "docker-compose.yml:5006:7: DM000 validating docker-compose.yml: services.app.volumes_from items at 0 and 20000 are equal\n\
          Found 1 problem.\n"
     );
 
