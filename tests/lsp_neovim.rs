@@ -96,7 +96,12 @@ fn neovim_shows_diagnostics_and_hover_and_applies_a_quick_fix() {
 
     assert_eq!(
         seen["actions"],
-        json!(["use `/data:ro`", "Ignore DM006 (comma-in-target) here", "Fix all safe dockmount problems"])
+        json!([
+            "use `/data:ro`",
+            "Ignore DM006 (comma-in-target) here",
+            "Convert to long syntax",
+            "Fix all safe dockmount problems"
+        ])
     );
     assert_eq!(seen["fixed_line"], "      - ./café😀:/data:ro");
     assert_eq!(seen["after"], json!([socket]));

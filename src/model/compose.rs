@@ -231,6 +231,15 @@ impl ComposeProject {
         self.services.iter().find(|s| s.name == name)
     }
 
+    /// The volume names some service mounts (its `source` as compose resolved it).
+    pub fn mounted_volumes(&self) -> HashSet<&str> {
+        self.services
+            .iter()
+            .flat_map(|s| &s.mounts)
+            .filter_map(|m| m.record.as_ref().filter(|r| r.kind == "volume").map(|r| r.source.as_str()))
+            .collect()
+    }
+
     pub fn volume(&self, key: &str) -> Option<&TopLevelVolume> {
         self.volumes.iter().find(|v| v.key == key)
     }

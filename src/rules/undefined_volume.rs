@@ -139,12 +139,7 @@ struct Candidates<'a> {
 
 impl<'a> Candidates<'a> {
     fn new(project: &'a ComposeProject) -> Candidates<'a> {
-        let used: HashSet<&str> = project
-            .services
-            .iter()
-            .flat_map(|s| &s.mounts)
-            .filter_map(|m| m.record.as_ref().filter(|r| r.kind == "volume").map(|r| r.source.as_str()))
-            .collect();
+        let used = project.mounted_volumes();
         let declared = SimilarNames::new(project.volumes.iter().map(|v| v.key.as_str()));
         let unused = project.volumes.iter().map(|v| v.key.as_str()).filter(|key| !used.contains(key)).collect();
         Candidates { declared, unused }

@@ -43,7 +43,6 @@
 //! No fix: whether the declaration or a service is wrong is the author's call.
 
 use super::{Document, Finding, Rule, Severity};
-use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     code: "DM020",
@@ -62,12 +61,7 @@ fn check(document: &Document) -> Vec<Finding> {
         return Vec::new();
     }
     let project = &facts.project;
-    let used: HashSet<&str> = project
-        .services
-        .iter()
-        .flat_map(|s| &s.mounts)
-        .filter_map(|m| m.record.as_ref().filter(|r| r.kind == "volume").map(|r| r.source.as_str()))
-        .collect();
+    let used = project.mounted_volumes();
     let mut findings = Vec::new();
     for volume in project.volumes.iter().filter(|v| v.file == 0) {
         if used.contains(volume.key.as_str()) {
