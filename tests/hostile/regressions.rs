@@ -75,3 +75,26 @@ fn snippets_from_a_window_match_snippets_from_the_whole_text() {
         assert_eq!(render(&snippet, false), whole, "{span:?}");
     }
 }
+
+/// A value with a control character is written in bash's `$'…'` quoting by `translate`,
+/// which the shell reader did not read (found by the `roundtrip` fuzz target on
+/// `-v $'szs\x1d1\''`): the translated flag must read back as the value it stands for.
+#[test]
+fn translated_control_characters_read_back_through_ansi_c_quotes() {
+    use dockmount::model::Context;
+    use dockmount::syntax::run_line::{parse_args, parse_command};
+    use dockmount::translate::{translate, Shape, Target};
+
+    let ctx = Context::default();
+    for (value, target, expected) in [
+        ("szs\u{1d}1'", Target::Volume, "szs\u{1d}1'"),
+        ("/srv/a\tb:/data", Target::Mount, "type=bind,source=/srv/a\tb,target=/data,bind-create-src"),
+    ] {
+        let args = vec!["-v".to_string(), value.to_string()];
+        let translation = translate(&parse_args(&args), Shape::Flags, target, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+        let line = &translation.output[0];
+        assert!(line.contains("$'"), "{line}");
+        let read = parse_command(&format!("docker run {line} img")).unwrap_or_else(|e| panic!("`{line}`: {e:?}"));
+        assert_eq!(read.flags[0].value_str(), Some(expected), "`{line}`");
+    }
+}
