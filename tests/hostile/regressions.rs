@@ -98,3 +98,36 @@ fn translated_control_characters_read_back_through_ansi_c_quotes() {
         assert_eq!(read.flags[0].value_str(), Some(expected), "`{line}`");
     }
 }
+
+/// A container path ending in blanks (`-v '/srv/t<TAB><TAB>'`) was written as the last
+/// `--mount` field as is, where the CLI trims the whole value: the output meant another
+/// path and was not canonical (translated again it lost its blanks; found by the
+/// `roundtrip` fuzz target). Such a field is now quoted, and `--mount` then refuses it, so
+/// the flag stays `-v`: each output translates again to itself.
+#[test]
+fn mount_fields_with_trailing_blanks_are_quoted() {
+    use dockmount::model::{Context, DockerVersions};
+    use dockmount::syntax::run_line::{parse_args, parse_command};
+    use dockmount::translate::{translate, Shape, Target};
+
+    let value = "/srv/t\t\t";
+    for ctx in [Context::default(), Context { versions: DockerVersions::CONFORMANCE, ..Context::default() }] {
+        for target in [Target::Auto, Target::Mount] {
+            let args = vec!["-v".to_string(), value.to_string()];
+            let translation =
+                translate(&parse_args(&args), Shape::Flags, target, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+            let line = &translation.output[0];
+            assert!(translation.exact || translation.notes.iter().any(|n| n.is_warning()), "{line}");
+            let read = parse_command(&format!("docker run {line}")).unwrap_or_else(|e| panic!("`{line}`: {e:?}"));
+            let flag = &read.flags[0];
+            let (own, words) = match flag.name.as_str() {
+                "volume" => (Target::Volume, vec!["-v".to_string()]),
+                _ => (Target::Mount, vec!["--mount".to_string()]),
+            };
+            let value_back = flag.value_str().unwrap_or_default().to_string();
+            let words = [words, vec![value_back]].concat();
+            let again = translate(&parse_args(&words), Shape::Flags, own, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(&again.output[0], line, "{target:?}, CLI {}", ctx.versions.cli);
+        }
+    }
+}
