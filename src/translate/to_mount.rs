@@ -11,6 +11,7 @@ use super::{Emitted, Item, Note};
 use crate::model::engine::FlagKind;
 use crate::model::mount::{Field, MountKind};
 use crate::model::tmpfs_flag::format_size;
+use crate::span::Span;
 
 pub fn emit(item: &Item) -> Emitted {
     let mount = item.mount;
@@ -53,6 +54,13 @@ pub fn emit(item: &Item) -> Emitted {
     }
     if item.kind == FlagKind::Volume && mount.mode.as_deref().is_some_and(|m| m.split(',').any(|t| t == "rw")) {
         notes.push(item.note_at(Field::ReadOnly, "`rw` is left out: read-write is the default".to_string()));
+    }
+    if fields.iter().any(|f| f.contains("\r\n")) {
+        // Go's CSV reader turns `\r\n` into `\n`, even inside quotes.
+        problems.push(Note::warning(
+            "`--mount` cannot hold a carriage return before a line break: the CLI reads `\\r\\n` as `\\n`".to_string(),
+            Some(Span::new(0, item.value.len())),
+        ));
     }
     if !problems.is_empty() {
         return Err(problems);

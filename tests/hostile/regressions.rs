@@ -131,3 +131,28 @@ fn mount_fields_with_trailing_blanks_are_quoted() {
         }
     }
 }
+
+/// A path holding `\r\n` was written in a quoted `--mount` field, which Go's CSV reader
+/// reads as `\n`: the output meant another path and was not canonical (found by the
+/// `roundtrip` fuzz target on `--tmpfs $'/Mvolume\r\nq:'`). `--mount` now says it cannot
+/// hold it, and the flag stays as it is.
+#[test]
+fn crlf_in_a_path_has_no_mount_form() {
+    use dockmount::model::Context;
+    use dockmount::syntax::run_line::parse_args;
+    use dockmount::translate::{translate, Shape, Target};
+
+    let ctx = Context::default();
+    for (flag, value, kept) in
+        [("--tmpfs", "/m\r\nq:", "--tmpfs $'/m\\r\\nq'"), ("-v", "/a\r\nb:/c", "-v $'/a\\r\\nb:/c'")]
+    {
+        for target in [Target::Auto, Target::Mount] {
+            let args = vec![flag.to_string(), value.to_string()];
+            let translation =
+                translate(&parse_args(&args), Shape::Flags, target, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(translation.output, [kept], "{flag} {value:?} ({target:?})");
+            assert!(!translation.exact);
+            assert!(translation.notes.iter().any(|n| n.is_warning() && n.message.contains("carriage return")));
+        }
+    }
+}
