@@ -156,3 +156,29 @@ fn crlf_in_a_path_has_no_mount_form() {
         }
     }
 }
+
+/// A `--tmpfs` size past 2^53 bytes was written as `tmpfs-size=` its byte count, which the
+/// CLI reads through floating point into another number: the output was not canonical
+/// (found by the `roundtrip` fuzz target on `--tmpfs //ource:size=0…05162284439997135075`).
+/// `--mount` now says it cannot hold that size, and the flag stays `--tmpfs`.
+#[test]
+fn tmpfs_sizes_past_float_precision_have_no_mount_form() {
+    use dockmount::model::Context;
+    use dockmount::syntax::run_line::parse_args;
+    use dockmount::translate::{translate, Shape, Target};
+
+    let ctx = Context::default();
+    for (value, translated) in [
+        ("/t:size=5162284439997135075", "--tmpfs /t:size=5162284439997135075"),
+        ("/t:size=9007199254740993", "--tmpfs /t:size=9007199254740993"),
+        // 2^53 is a whole number of gigabytes, said exactly.
+        ("/t:size=9007199254740992", "--mount type=tmpfs,target=/t,tmpfs-size=8388608g"),
+    ] {
+        let args = vec!["--tmpfs".to_string(), value.to_string()];
+        let translation =
+            translate(&parse_args(&args), Shape::Flags, Target::Mount, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(translation.output, [translated], "{value}");
+        let warned = translation.notes.iter().any(|n| n.is_warning() && n.message.contains("floating point"));
+        assert_eq!(warned, translated.starts_with("--tmpfs"), "{value}: {:?}", translation.notes);
+    }
+}
