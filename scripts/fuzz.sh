@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of fuzz/ (cargo-fuzz, libFuzzer) for a set time each, one after the
-# other, and exits non-zero when one crashes (a panic, a hang past the per-input timeout, or
-# memory past the RSS limit). It ends with one line per target: seconds run, executions,
-# executions per second, crashes, corpus entries.
+# other (or FUZZ_JOBS at a time), and exits non-zero when one crashes (a panic, a hang past
+# the per-input timeout, or memory past the RSS limit). It ends with one line per target:
+# seconds run, executions, executions per second, crashes, corpus entries.
 #
 #   scripts/fuzz.sh                 each target 30 s
 #   scripts/fuzz.sh 600             each target 10 minutes

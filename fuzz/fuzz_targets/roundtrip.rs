@@ -200,7 +200,7 @@ fn check_to_compose(kind: FlagKind, value: &str, original: &Meaning, ctx: &Conte
         if back.exact {
             let (back_kind, back_value) = read_back(&back.output[0]).remove(0);
             let mut meaning = meaning_of(back_kind, &back_value, ctx).expect("exact flags are accepted");
-            declared_driver(&project, &mut meaning);
+            declared_volume(&project, &mut meaning);
             assert_eq!(&meaning, original, "`{flag} {value}` → compose → `{}`\n{text}", back.output[0]);
         }
     }
@@ -230,18 +230,20 @@ fn compose_meaning(project: &ComposeProject, ctx: &Context) -> Option<Meaning> {
         }
     };
     let mut meaning = meaning::of_sent(&sent, "", ctx).ok()?;
-    declared_driver(project, &mut meaning);
+    declared_volume(project, &mut meaning);
     Some(meaning)
 }
 
-/// Compose creates a declared volume itself, with its driver, before the container: the
-/// Engine then finds it with that driver.
-fn declared_driver(project: &ComposeProject, meaning: &mut Meaning) {
+/// Compose creates a declared volume itself, with its driver, options and labels, before
+/// the container: the Engine then finds it so.
+fn declared_volume(project: &ComposeProject, meaning: &mut Meaning) {
     if meaning.kind != "volume" {
         return;
     }
     if let Some(top) = project.volumes.iter().find(|v| v.name == meaning.source) {
         meaning.driver = top.driver.clone().unwrap_or_else(|| "local".into());
+        meaning.driver_opts = top.driver_opts.clone();
+        meaning.labels = top.labels.clone();
     }
 }
 
@@ -268,7 +270,7 @@ fn check_compose_entry(entry: &str, ctx: &Context) {
         };
         let mut meaning = meaning_of(*kind, value, ctx)
             .unwrap_or_else(|| panic!("compose `{entry}` → `{}`: refused by the CLI", translation.output[0]));
-        declared_driver(&project, &mut meaning);
+        declared_volume(&project, &mut meaning);
         assert_eq!(meaning, original, "compose `{entry}` → `{}` ({target:?})\n{text}", translation.output[0]);
         if target == Target::Shortest {
             check_flag(*kind, value, ctx);
