@@ -342,6 +342,12 @@ fn cifs_device_error(device: &str) -> Option<String> {
     }
 }
 
+/// The bytes the CLI reads from a `tmpfs-size` value (go-units `RAMInBytes`, which goes
+/// through floating point: past 2^53 not every byte count survives).
+pub fn tmpfs_size_bytes(value: &str, ctx: &Context) -> Option<i64> {
+    go::ram_in_bytes(value, ctx.versions.cli)
+}
+
 /// The semantic model (None when the value cannot be read at all).
 ///
 /// Best effort: values Docker rejects still get a model (read as the modelled CLI reads

@@ -14,8 +14,11 @@
 //! redirection), and Makefile's `$$(…)` / `$${…}` are read as the `$(…)` / `${…}` that
 //! make hands to the shell.
 //!
-//! Not read: bash's `$'…'` and `$"…"` quoting (taken as a `$` and a quoted string),
-//! here-document bodies, and the quoting rules of `cmd.exe` and PowerShell (a Windows
+//! bash's `$'…'` quoting is read with its backslash escapes (it is how `translate` writes a
+//! value holding control characters); an escape of a single byte past ASCII (`\xff`) is
+//! kept as written, since a word is UTF-8 text.
+//!
+//! Not read: bash's `$"…"` quoting (taken as a `$` and a quoted string), here-document bodies, and the quoting rules of `cmd.exe` and PowerShell (a Windows
 //! line such as `-v c:\data:c:\app` loses its backslashes, exactly as in a POSIX shell).
 //!
 //! Every value byte keeps the offset of the source byte it came from ([`Word::offsets`]),
@@ -514,6 +517,7 @@ impl<'a> Lexer<'a> {
                         self.pos += 1;
                     }
                 }
+                b'$' if self.peek_at(self.pos + 1) == Some(b'\'') => self.ansi_c_quoted(&mut word)?,
                 b'$' | b'`' => self.expansion_or_dollar(&mut word)?,
                 _ => {
                     let Some(ch) = self.char_at(self.pos) else {
@@ -536,6 +540,33 @@ impl<'a> Lexer<'a> {
         let inner_end = inner_start + close;
         word.push_verbatim(&self.text[inner_start..inner_end], inner_start);
         self.pos = inner_end + 1;
+        Ok(())
+    }
+
+    /// bash's `$'…'` at the current `$`: the text with its backslash escapes decoded.
+    fn ansi_c_quoted(&mut self, word: &mut Builder) -> Result<(), SyntaxError> {
+        let open = self.pos;
+        let Some(close) = ansi_c_end(self.bytes, open + 1) else {
+            return Err(unclosed(open, self.text.len(), "`$'` quote", "'"));
+        };
+        let mut at = open + 2;
+        while at < close {
+            if self.bytes[at] != b'\\' {
+                let Some(ch) = self.char_at(at) else { break };
+                word.push(ch, at);
+                at += ch.len_utf8();
+                continue;
+            }
+            let (decoded, len) = ansi_c_escape(&self.text[at..close]);
+            match decoded {
+                // bash ends the string at a NUL: the rest of it is dropped.
+                Some('\0') => break,
+                Some(ch) => word.push(ch, at),
+                None => word.push_verbatim(&self.text[at..at + len], at),
+            }
+            at += len;
+        }
+        self.pos = close + 1;
         Ok(())
     }
 
@@ -652,6 +683,7 @@ impl<'a> Lexer<'a> {
         while let Some(byte) = self.peek_at(at) {
             match byte {
                 b'\\' => at += 1,
+                b'\'' if at > 0 && self.bytes[at - 1] == b'$' => at = ansi_c_end(self.bytes, at)?,
                 b'\'' => at = open_quote_end(self.bytes, at, b'\'')?,
                 b'"' => at = open_quote_end(self.bytes, at, b'"')?,
                 b'`' => at = self.backticks_end(at)? - 1,
@@ -699,6 +731,63 @@ fn open_quote_end(bytes: &[u8], open: usize, quote: u8) -> Option<usize> {
     None
 }
 
+/// The position of the closing quote of a `$'…'` string whose opening quote is at `open`
+/// (a backslash escapes the byte after it).
+fn ansi_c_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut at = open + 1;
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b'\'' => return Some(at),
+            b'\\' => at += 2,
+            _ => at += 1,
+        }
+    }
+    None
+}
+
+/// One escape of a `$'…'` string (`text` starts at its backslash): the character it
+/// stands for (`None`: kept as written) and its length in bytes.
+fn ansi_c_escape(text: &str) -> (Option<char>, usize) {
+    let rest = &text[1..];
+    let Some(first) = rest.chars().next() else { return (None, 1) };
+    // The digits of a numeric escape: up to `max` of them, from byte `from` of `rest`.
+    let digits = |from: usize, radix: u32, max: usize| -> (Option<u32>, usize) {
+        let count = rest[from..].chars().take(max).take_while(|c| c.is_digit(radix)).count();
+        (u32::from_str_radix(&rest[from..from + count], radix).ok(), count)
+    };
+    // A single byte: only ASCII is a character on its own.
+    let byte = |value: Option<u32>| value.map(|v| v & 0xff).filter(|v| *v < 0x80).and_then(char::from_u32);
+    match first {
+        'a' => (Some('\x07'), 2),
+        'b' => (Some('\x08'), 2),
+        'e' | 'E' => (Some('\x1b'), 2),
+        'f' => (Some('\x0c'), 2),
+        'n' => (Some('\n'), 2),
+        'r' => (Some('\r'), 2),
+        't' => (Some('\t'), 2),
+        'v' => (Some('\x0b'), 2),
+        '\\' | '\'' | '"' | '?' => (Some(first), 2),
+        '0'..='7' => {
+            let (value, count) = digits(0, 8, 3);
+            (byte(value), 1 + count)
+        }
+        'x' => match digits(1, 16, 2) {
+            (_, 0) => (None, 2),
+            (value, count) => (byte(value), 2 + count),
+        },
+        'u' | 'U' => match digits(1, 16, if first == 'u' { 4 } else { 8 }) {
+            (_, 0) => (None, 2),
+            (value, count) => (value.and_then(char::from_u32), 2 + count),
+        },
+        // `\cX`: the control character of X.
+        'c' => match rest[1..].chars().next() {
+            Some(x) if x.is_ascii() => (char::from_u32(x as u32 & 0x1f), 3),
+            _ => (None, 2),
+        },
+        other => (None, 1 + other.len_utf8()),
+    }
+}
+
 /// The name at the start of a `${…}` body: `VAR` of `VAR:-x`, or one special character.
 fn parameter_name(body: &str) -> String {
     let name: String = body.chars().take_while(|c| *c == '_' || c.is_ascii_alphanumeric()).collect();
@@ -741,6 +830,23 @@ mod tests {
         assert_eq!(command.words[3].offsets, [17, 18, 19, 20, 21, 22]);
         assert_eq!(at(text, command.span), "docker run  -v /a:/b img");
         assert_eq!(command.terminator, Terminator::End);
+    }
+
+    #[test]
+    fn ansi_c_quotes_are_decoded() {
+        assert_eq!(words(r"-v $'a\nb\u001d\'c'd"), ["-v", "a\nb\u{1d}'cd"]);
+        assert_eq!(words(r"$'\t\x41\101\cA\e\q\xff'"), ["\tAA\u{1}\u{1b}\\q\\xff"]);
+        // bash drops the rest of the string after a NUL, not the rest of the word.
+        assert_eq!(words(r"$'a\0b'c"), ["ac"]);
+        // Inside double quotes `$'` is a `$` and a quote.
+        assert_eq!(words(r#""$'a'""#), ["$'a'"]);
+        let text = r"-v $'/a\tb:/c' img";
+        let word = &read_command(text, 0).unwrap().words[1];
+        assert_eq!(at(text, word.span), r"$'/a\tb:/c'");
+        // `:` maps to itself in the source, the tab to its escape.
+        assert_eq!(word.offsets.get(4), Some(10));
+        assert_eq!(word.offsets.get(2), Some(7));
+        assert!(read_command("-v $'a\\'", 0).is_err());
     }
 
     #[test]

@@ -68,9 +68,12 @@ pub fn shell_word_with_expansions(text: &str, expansions: &[Range<usize>]) -> St
 }
 
 /// One field of a `--mount` value for Go's CSV reader: in double quotes (a `"` inside
-/// doubled) when it holds a `,`, a `"` or a line break; otherwise as is.
+/// doubled) when it holds a `,`, a `"` or a line break, or starts or ends with white
+/// space (the CLI trims the whole value before reading it: quotes keep a path's trailing
+/// blanks); otherwise as is.
 pub fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
+    let blank_edge = field.starts_with(char::is_whitespace) || field.ends_with(char::is_whitespace);
+    if blank_edge || field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field.to_string()
@@ -161,6 +164,8 @@ mod tests {
         assert_eq!(csv_field("target=/a,b"), "\"target=/a,b\"");
         assert_eq!(csv_field("source=\"x\""), "\"source=\"\"x\"\"\"");
         assert_eq!(csv_field("source=/plain"), "source=/plain");
+        assert_eq!(csv_field("target=/a\t "), "\"target=/a\t \"");
+        assert_eq!(csv_field("target=/a b"), "target=/a b");
     }
 
     #[test]

@@ -10,7 +10,9 @@ use super::quote::csv_field;
 use super::{Emitted, Item, Note};
 use crate::model::engine::FlagKind;
 use crate::model::mount::{Field, MountKind};
+use crate::model::mount_flag;
 use crate::model::tmpfs_flag::format_size;
+use crate::span::Span;
 
 pub fn emit(item: &Item) -> Emitted {
     let mount = item.mount;
@@ -53,6 +55,13 @@ pub fn emit(item: &Item) -> Emitted {
     }
     if item.kind == FlagKind::Volume && mount.mode.as_deref().is_some_and(|m| m.split(',').any(|t| t == "rw")) {
         notes.push(item.note_at(Field::ReadOnly, "`rw` is left out: read-write is the default".to_string()));
+    }
+    if fields.iter().any(|f| f.contains("\r\n")) {
+        // Go's CSV reader turns `\r\n` into `\n`, even inside quotes.
+        problems.push(Note::warning(
+            "`--mount` cannot hold a carriage return before a line break: the CLI reads `\\r\\n` as `\\n`".to_string(),
+            Some(Span::new(0, item.value.len())),
+        ));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -210,7 +219,19 @@ fn tmpfs_options(item: &Item, fields: &mut Vec<String>, notes: &mut Vec<Note>, p
     }
     if let Some(size) = settings.size_bytes.filter(|s| *s > 0) {
         match i64::try_from(size) {
-            Ok(bytes) => fields.push(format!("tmpfs-size={}", format_size(bytes))),
+            Ok(bytes) => {
+                let text = format_size(bytes);
+                match mount_flag::tmpfs_size_bytes(&text, item.ctx) {
+                    Some(read) if read == bytes => fields.push(format!("tmpfs-size={text}")),
+                    read => problems.push(Note::warning(
+                        format!(
+                            "the size {size} cannot be said exactly in `tmpfs-size`: the CLI reads sizes as floating point numbers ({})",
+                            read.map_or("it refuses it".to_string(), |read| format!("it becomes {read}"))
+                        ),
+                        Some(item.span_of(Field::TmpfsOptions)),
+                    )),
+                }
+            }
             Err(_) => problems.push(Note::warning(format!("the size {size} is too large for `tmpfs-size`"), None)),
         }
     }

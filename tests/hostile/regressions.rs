@@ -75,3 +75,110 @@ fn snippets_from_a_window_match_snippets_from_the_whole_text() {
         assert_eq!(render(&snippet, false), whole, "{span:?}");
     }
 }
+
+/// A value with a control character is written in bash's `$'…'` quoting by `translate`,
+/// which the shell reader did not read (found by the `roundtrip` fuzz target on
+/// `-v $'szs\x1d1\''`): the translated flag must read back as the value it stands for.
+#[test]
+fn translated_control_characters_read_back_through_ansi_c_quotes() {
+    use dockmount::model::Context;
+    use dockmount::syntax::run_line::{parse_args, parse_command};
+    use dockmount::translate::{translate, Shape, Target};
+
+    let ctx = Context::default();
+    for (value, target, expected) in [
+        ("szs\u{1d}1'", Target::Volume, "szs\u{1d}1'"),
+        ("/srv/a\tb:/data", Target::Mount, "type=bind,source=/srv/a\tb,target=/data,bind-create-src"),
+    ] {
+        let args = vec!["-v".to_string(), value.to_string()];
+        let translation = translate(&parse_args(&args), Shape::Flags, target, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+        let line = &translation.output[0];
+        assert!(line.contains("$'"), "{line}");
+        let read = parse_command(&format!("docker run {line} img")).unwrap_or_else(|e| panic!("`{line}`: {e:?}"));
+        assert_eq!(read.flags[0].value_str(), Some(expected), "`{line}`");
+    }
+}
+
+/// A container path ending in blanks (`-v '/srv/t<TAB><TAB>'`) was written as the last
+/// `--mount` field as is, where the CLI trims the whole value: the output meant another
+/// path and was not canonical (translated again it lost its blanks; found by the
+/// `roundtrip` fuzz target). Such a field is now quoted, and `--mount` then refuses it, so
+/// the flag stays `-v`: each output translates again to itself.
+#[test]
+fn mount_fields_with_trailing_blanks_are_quoted() {
+    use dockmount::model::{Context, DockerVersions};
+    use dockmount::syntax::run_line::{parse_args, parse_command};
+    use dockmount::translate::{translate, Shape, Target};
+
+    let value = "/srv/t\t\t";
+    for ctx in [Context::default(), Context { versions: DockerVersions::CONFORMANCE, ..Context::default() }] {
+        for target in [Target::Auto, Target::Mount] {
+            let args = vec!["-v".to_string(), value.to_string()];
+            let translation =
+                translate(&parse_args(&args), Shape::Flags, target, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+            let line = &translation.output[0];
+            assert!(translation.exact || translation.notes.iter().any(|n| n.is_warning()), "{line}");
+            let read = parse_command(&format!("docker run {line}")).unwrap_or_else(|e| panic!("`{line}`: {e:?}"));
+            let flag = &read.flags[0];
+            let (own, words) = match flag.name.as_str() {
+                "volume" => (Target::Volume, vec!["-v".to_string()]),
+                _ => (Target::Mount, vec!["--mount".to_string()]),
+            };
+            let value_back = flag.value_str().unwrap_or_default().to_string();
+            let words = [words, vec![value_back]].concat();
+            let again = translate(&parse_args(&words), Shape::Flags, own, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(&again.output[0], line, "{target:?}, CLI {}", ctx.versions.cli);
+        }
+    }
+}
+
+/// A path holding `\r\n` was written in a quoted `--mount` field, which Go's CSV reader
+/// reads as `\n`: the output meant another path and was not canonical (found by the
+/// `roundtrip` fuzz target on `--tmpfs $'/Mvolume\r\nq:'`). `--mount` now says it cannot
+/// hold it, and the flag stays as it is.
+#[test]
+fn crlf_in_a_path_has_no_mount_form() {
+    use dockmount::model::Context;
+    use dockmount::syntax::run_line::parse_args;
+    use dockmount::translate::{translate, Shape, Target};
+
+    let ctx = Context::default();
+    for (flag, value, kept) in
+        [("--tmpfs", "/m\r\nq:", "--tmpfs $'/m\\r\\nq'"), ("-v", "/a\r\nb:/c", "-v $'/a\\r\\nb:/c'")]
+    {
+        for target in [Target::Auto, Target::Mount] {
+            let args = vec![flag.to_string(), value.to_string()];
+            let translation =
+                translate(&parse_args(&args), Shape::Flags, target, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(translation.output, [kept], "{flag} {value:?} ({target:?})");
+            assert!(!translation.exact);
+            assert!(translation.notes.iter().any(|n| n.is_warning() && n.message.contains("carriage return")));
+        }
+    }
+}
+
+/// A `--tmpfs` size past 2^53 bytes was written as `tmpfs-size=` its byte count, which the
+/// CLI reads through floating point into another number: the output was not canonical
+/// (found by the `roundtrip` fuzz target on `--tmpfs //ource:size=0…05162284439997135075`).
+/// `--mount` now says it cannot hold that size, and the flag stays `--tmpfs`.
+#[test]
+fn tmpfs_sizes_past_float_precision_have_no_mount_form() {
+    use dockmount::model::Context;
+    use dockmount::syntax::run_line::parse_args;
+    use dockmount::translate::{translate, Shape, Target};
+
+    let ctx = Context::default();
+    for (value, translated) in [
+        ("/t:size=5162284439997135075", "--tmpfs /t:size=5162284439997135075"),
+        ("/t:size=9007199254740993", "--tmpfs /t:size=9007199254740993"),
+        // 2^53 is a whole number of gigabytes, said exactly.
+        ("/t:size=9007199254740992", "--mount type=tmpfs,target=/t,tmpfs-size=8388608g"),
+    ] {
+        let args = vec!["--tmpfs".to_string(), value.to_string()];
+        let translation =
+            translate(&parse_args(&args), Shape::Flags, Target::Mount, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(translation.output, [translated], "{value}");
+        let warned = translation.notes.iter().any(|n| n.is_warning() && n.message.contains("floating point"));
+        assert_eq!(warned, translated.starts_with("--tmpfs"), "{value}: {:?}", translation.notes);
+    }
+}
