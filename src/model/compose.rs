@@ -775,7 +775,7 @@ fn decode_toplevel_volumes(dict: &Value, project: &str) -> Vec<TopLevelVolume> {
                 None if external => key.name.clone(),
                 None => format!("{project}_{}", key.name),
             };
-            let span = Span::new(key.at.span.start, value.at.span.end.max(key.at.span.end));
+            let span = entry_span(key, value);
             TopLevelVolume {
                 key: key.name.clone(),
                 name,
@@ -835,7 +835,7 @@ fn decode_services(loader: &mut Loader, dict: &Value, volumes: &[TopLevelVolume]
         let mut service = Service {
             name: key.name.clone(),
             file: key.at.file,
-            span: Span::new(key.at.span.start, value.at.span.end.max(key.at.span.end)),
+            span: entry_span(key, value),
             enabled,
             mounts: Vec::new(),
             volumes_from: Vec::new(),
@@ -1057,6 +1057,16 @@ fn decode_depends_on(service: &mut Service, map: &Mapping) {
 
 /// compose-go `checkConsistency`, for the checks that concern storage and the references
 /// a storage check depends on.
+/// Where a mapping entry is: from its key to the end of its value. Once files are merged
+/// the value may come from another file than the key: the entry is then its key alone.
+fn entry_span(key: &Key, value: &Value) -> Span {
+    if value.at.file == key.at.file {
+        Span::new(key.at.span.start, value.at.span.end.max(key.at.span.end))
+    } else {
+        key.at.span
+    }
+}
+
 fn check_consistency(loader: &mut Loader, dict: &Value, services: &mut [Service], volumes: &[TopLevelVolume]) {
     let empty = Mapping::default();
     let root = dict.as_map().unwrap_or(&empty);

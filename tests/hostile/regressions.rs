@@ -182,3 +182,35 @@ fn tmpfs_sizes_past_float_precision_have_no_mount_form() {
         assert_eq!(warned, translated.starts_with("--tmpfs"), "{value}: {:?}", translation.notes);
     }
 }
+
+/// A service whose key is in one compose file and whose value an override file replaced
+/// got a span from the key's start in the first file to the value's end in the second:
+/// past the end of the first file (found by the compose fuzz target).
+#[test]
+fn a_service_merged_from_two_files_is_placed_in_one() {
+    use dockmount::model::compose::{load, LoadOptions};
+    let main = "name: proj\nservices:\n  web:\n    image :alpine\n    voa";
+    let extra = "mes:\n  proj\nservices:\n  web:\n    image :alpine\n    voa";
+    let files = [("compose.yaml", main), ("compose.override.yaml", extra)];
+    let project = load(&files, &LoadOptions { cwd: "/project".to_string(), ..LoadOptions::default() });
+    let texts = [main, extra];
+    let no_image = project.errors.iter().find(|e| e.message.contains("neither an image nor a build context"));
+    let no_image = no_image.unwrap_or_else(|| panic!("{:?}", project.errors));
+    for error in &project.errors {
+        if let (Some(file), Some(span)) = (error.file, error.span) {
+            assert!(span.end <= texts[file].len(), "{error:?}");
+        }
+    }
+    let span = no_image.span.unwrap_or_default();
+    assert_eq!((no_image.file, &main[span.start..span.end]), (Some(0), "web"));
+
+    // The same for a top-level volume whose value the override replaces.
+    let main = "services:\n  web:\n    image: alpine\nvolumes:\n  data:";
+    let extra = "volumes:\n  data:\n    driver: local\n    labels: [a=b, c=d, e=f, g=h]\n";
+    let files = [("compose.yaml", main), ("compose.override.yaml", extra)];
+    let project = load(&files, &LoadOptions { cwd: "/project".to_string(), ..LoadOptions::default() });
+    let texts = [main, extra];
+    for volume in &project.volumes {
+        assert!(volume.span.end <= texts[volume.file].len(), "{volume:?}");
+    }
+}
