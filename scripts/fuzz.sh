@@ -8,6 +8,8 @@
 #   scripts/fuzz.sh 600             each target 10 minutes
 #   scripts/fuzz.sh 60 lint compose only these targets
 #   FUZZ_JOBS=2 scripts/fuzz.sh     two targets at a time (a fuzzer uses one core)
+#   FUZZ_SEED=1 scripts/fuzz.sh     the same random choices every run (CI: a crash it finds
+#                                   is found again by anyone who runs it)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); the stable toolchain runs it with
 # RUSTC_BOOTSTRAP=1 (libFuzzer needs the sanitizer flags of nightly). Corpora grow in
@@ -161,7 +163,7 @@ run_target() {
   # -max_len: big enough for real files, small enough to keep the runs fast.
   # The binaries built above, run directly: `cargo fuzz run` would rebuild whenever the
   # sources change during a long campaign.
-  "$bin/$target" -artifact_prefix="fuzz/artifacts/$target/" \
+  "$bin/$target" -artifact_prefix="fuzz/artifacts/$target/" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
     -print_final_stats=1 "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
   local took=$((SECONDS - started))
