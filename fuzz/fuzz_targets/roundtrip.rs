@@ -192,8 +192,14 @@ fn check_to_compose(kind: FlagKind, value: &str, original: &Meaning, ctx: &Conte
             continue;
         }
         assert_eq!(project.services[0].mounts.len(), 1, "{text}");
-        let sent =
-            compose_meaning(&project, ctx).unwrap_or_else(|| panic!("`{flag} {value}` → compose is refused\n{text}"));
+        let Some(sent) = compose_meaning(&project, ctx) else {
+            // Compose creates a declared volume with its driver before the container, and the
+            // Engine then finds it: a name only a plugin takes (`a$`) is not judged as a local
+            // volume's. What the Engine is sent alone does not say so.
+            let plugin_volume = project.volumes.iter().any(|v| v.driver.as_deref().is_some_and(|d| d != "local"));
+            assert!(plugin_volume, "`{flag} {value}` → compose is refused\n{text}");
+            continue;
+        };
         assert_eq!(&sent, original, "`{flag} {value}` → compose\n{text}");
         // Back to flags: when that is exact too, the flags mean the original.
         let back = to_run::translate(&project, None, Target::Shortest, ctx).expect("back to flags");
