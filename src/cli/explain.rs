@@ -1,6 +1,6 @@
 //! `dockmount explain`.
 
-use super::{color_stdout, DockerOptions, Format};
+use super::{color_stdout, DockerOptions, Format, Output};
 use crate::explain::{explain_run, RunExplanation};
 use crate::lint::{
     config::DEFAULT_MAX_FILE_SIZE,
@@ -85,7 +85,7 @@ pub fn run(args: &ExplainArgs) -> i32 {
         Format::Json => super::say(&format!("{}\n", to_json(&explanation, &ctx))),
         Format::Text => {
             let lines = LineIndex::new(&line.text);
-            super::say(&to_text(&explanation, &line, "<command line>", &ctx, color_stdout(), &lines))
+            to_text(&mut Output::new(), &explanation, &line, "<command line>", &ctx, color_stdout(), &lines)
         }
     }
     if !explanation.problems.is_empty() {
@@ -163,14 +163,14 @@ fn stage_name(stage: Stage) -> &'static str {
 
 /// `lines` indexes `line.text` (built once for all the commands of a file).
 fn to_text(
+    out: &mut Output,
     explanation: &RunExplanation,
     line: &RunLine,
     file_name: &str,
     ctx: &Context,
     color: bool,
     lines: &LineIndex<'_>,
-) -> String {
-    let mut out = String::new();
+) {
     for problem in &explanation.problems {
         out.push_str(&render_at(
             &Snippet {
@@ -268,7 +268,6 @@ fn to_text(
     for warning in &engine.warnings {
         out.push_str(&format!("  {warning}\n"));
     }
-    out
 }
 
 /// Greedy word wrap for terminal output.
@@ -326,7 +325,8 @@ fn explain_file(path: &std::path::Path, format: Format, ctx: &Context, compose: 
     let inside = |at: usize| blocks.as_ref().is_none_or(|b| b.iter().any(|s| s.start <= at && at < s.end));
     let mut status = 0;
     let mut commands = Vec::new();
-    let mut out = String::new();
+    let mut errors = Vec::new();
+    let mut out = Output::new();
     // Line numbers by binary search: counting newlines from the top for each command is
     // quadratic on a file of many commands.
     let lines = LineIndex::new(&text);
@@ -350,12 +350,21 @@ fn explain_file(path: &std::path::Path, format: Format, ctx: &Context, compose: 
                     Format::Text => {
                         let first = text[line.command_span.start..].lines().next().unwrap_or("");
                         out.push_str(&format!("{shown}:{line_number}: {first}\n"));
-                        out.push_str(&to_text(&explanation, &line, &shown, ctx, color_stdout(), &lines));
+                        to_text(&mut out, &explanation, &line, &shown, ctx, color_stdout(), &lines);
                         out.push('\n');
                     }
                 }
             }
             Ok(_) => {}
+            Err(error) if inside(error.span.start) && format == Format::Json => {
+                status = 2;
+                errors.push(json!({
+                    "line": lines.line_of(error.span.start) + 1,
+                    "span": error.span,
+                    "message": error.message,
+                    "hint": error.hint,
+                }));
+            }
             Err(error) if inside(error.span.start) => {
                 status = 2;
                 out.push_str(&render_at(
@@ -379,14 +388,14 @@ fn explain_file(path: &std::path::Path, format: Format, ctx: &Context, compose: 
     match format {
         Format::Json => super::say(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&json!({"file": shown, "kind": kind, "commands": commands}))
+            serde_json::to_string_pretty(&json!({"file": shown, "kind": kind, "commands": commands, "errors": errors}))
                 .unwrap_or_default()
         )),
         Format::Text => {
             if out.is_empty() {
-                out = format!("{shown}: no `docker run` or `docker create` command found\n");
+                out.push_str(&format!("{shown}: no `docker run` or `docker create` command found\n"));
             }
-            super::say(&out);
+            out.flush();
         }
     }
     status
@@ -438,7 +447,7 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
         }
         Format::Text => {
             let color = color_stdout();
-            let mut out = String::new();
+            let mut out = Output::new();
             for error in &explanation.errors {
                 out.push_str(&render(
                     &Snippet {
@@ -482,7 +491,7 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
             for warning in &explanation.warnings {
                 out.push_str(&format!("warning: {}\n", warning.message));
             }
-            super::say(&out);
+            out.flush();
         }
     }
     i32::from(refused)
@@ -499,7 +508,7 @@ fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, c
         }
         Format::Text => {
             let color = color_stdout();
-            let mut out = String::new();
+            let mut out = Output::new();
             let lines = LineIndex::new(text);
             if let Some(error) = &explanation.engine.error {
                 out.push_str(&render(
@@ -539,7 +548,7 @@ fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, c
                 }
                 out.push_str(".\n");
             }
-            super::say(&out);
+            out.flush();
         }
     }
     i32::from(explanation.engine.error.is_some())

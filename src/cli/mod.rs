@@ -134,6 +134,53 @@ pub(crate) fn say(text: &str) {
     }
 }
 
+/// Standard output written in pieces as it is made: explaining a file of 100,000 mounts
+/// would otherwise hold all of its text at once. What is pending is written on drop.
+pub(crate) struct Output {
+    pending: String,
+    /// Whether anything was pushed at all.
+    pushed: bool,
+}
+
+impl Output {
+    /// Written once this much is pending.
+    const CHUNK: usize = 64 * 1024;
+
+    pub(crate) fn new() -> Output {
+        Output { pending: String::new(), pushed: false }
+    }
+
+    pub(crate) fn push_str(&mut self, text: &str) {
+        self.pushed |= !text.is_empty();
+        self.pending.push_str(text);
+        if self.pending.len() >= Self::CHUNK {
+            self.flush();
+        }
+    }
+
+    pub(crate) fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    /// True when nothing was pushed yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.pushed
+    }
+
+    pub(crate) fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            say(&self.pending);
+            self.pending.clear();
+        }
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
 /// Whether to colour output written to stdout.
 pub(crate) fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()

@@ -70,10 +70,12 @@ struct Filled {
 
 /// One command line: a group of items.
 pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
-    let input = RunInput::from_line(line);
-    // The whole command's verdict first: its working memory is freed before the items
-    // are built.
-    let plain_verdict = engine::predict(&input, ctx).without_mount_points();
+    // The whole command's verdict first: its working memory (and its copy of the values)
+    // is freed before the items are built.
+    let (plain_verdict, volume_driver) = {
+        let input = RunInput::from_line(line);
+        (engine::predict(&input, ctx).without_mount_points(), input.volume_driver)
+    };
     let group = document.groups.len();
     let first_item = document.items.len();
     let text = document.text.as_str();
@@ -88,7 +90,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
         let alone_error = |value: &str| {
             let alone = RunInput {
                 flags: vec![StorageFlag { kind, value: value.to_string(), span: word.span }],
-                volume_driver: input.volume_driver.clone(),
+                volume_driver: volume_driver.clone(),
                 ..RunInput::default()
             };
             engine::predict(&alone, ctx).error
@@ -127,9 +129,8 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
             }
         }
         // The container-wide `--volume-driver` drives every `-v` volume (not `--mount` ones).
-        if mount.syntax == SyntaxKind::VolumeFlag && mount.kind == MountKind::Volume && !input.volume_driver.is_empty()
-        {
-            mount.driver = Some(input.volume_driver.clone());
+        if mount.syntax == SyntaxKind::VolumeFlag && mount.kind == MountKind::Volume && !volume_driver.is_empty() {
+            mount.driver = Some(volume_driver.clone());
         }
         let source_in_text = mount.provenance.get(&Field::Source).and_then(|span| source_in_value(word, *span, &mount));
         // Docker's error as written may be the shell's business: try values for the
@@ -160,7 +161,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
     // plausible reading; it depends on them when the values that make each item
     // acceptable make the command acceptable too.
     let filled_with = |pick: &dyn Fn(&Filled) -> String| {
-        let mut input = input.clone();
+        let mut input = RunInput::from_line(line);
         for flag in &mut input.flags {
             if let Some(filled) = filled.get(&flag.span) {
                 flag.value = pick(filled);

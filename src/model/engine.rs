@@ -57,7 +57,7 @@ impl RunInput {
             let value = flag.value.as_ref();
             let text = value.map(|w| w.value.clone()).unwrap_or_default();
             let span = value.map(|w| w.span).unwrap_or(flag.span);
-            let kind = match flag.name.as_str() {
+            let kind = match flag.name {
                 "volume" => Some(FlagKind::Volume),
                 "mount" => Some(FlagKind::Mount),
                 "tmpfs" => Some(FlagKind::Tmpfs),

@@ -442,7 +442,9 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
             _ => continue,
         };
         if accumulates {
-            model.provenance.entry(slot).or_insert(field.span);
+            if !model.provenance.contains_key(&slot) {
+                model.provenance.insert(slot, field.span);
+            }
         } else {
             model.provenance.insert(slot, field.span);
         }

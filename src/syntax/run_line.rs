@@ -34,7 +34,7 @@ use std::sync::Arc;
 pub struct FlagUse {
     /// The flag's canonical long name without dashes: `volume`, `mount`, `tmpfs`, `env`...
     /// (`network` for `--net`).
-    pub name: String,
+    pub name: &'static str,
     /// The flag as written (`-v`, `--volume`, `-v=x`'s `-v`...).
     pub written: String,
     /// The flag itself in the source text.
@@ -63,7 +63,7 @@ impl FlagUse {
 
     /// `-v`, `--mount` or `--tmpfs`.
     pub fn is_storage(&self) -> bool {
-        STORAGE_FLAGS.contains(&self.name.as_str())
+        STORAGE_FLAGS.contains(&self.name)
     }
 }
 
@@ -413,6 +413,8 @@ fn take_image(line: &mut RunLine, rest: &[Word]) {
 }
 
 fn finish(mut line: RunLine, end: Span) -> RunLine {
+    // The room reserved for a flag per word is given back: most flags take two words.
+    line.flags.shrink_to_fit();
     if line.image.is_none() {
         let name = line.command.as_str();
         let error = SyntaxError::new(format!("\"docker {name}\" requires at least 1 argument."), end);
@@ -483,7 +485,7 @@ fn read_long(line: &mut RunLine, word: &Word, long: &str, words: &[Word], i: &mu
         line.problems.push(error.with_hint(format!("give --{name} its value")));
         None
     };
-    line.flags.push(FlagUse { name: spec.canonical.to_string(), written: format!("--{name}"), span, value });
+    line.flags.push(FlagUse { name: spec.canonical, written: format!("--{name}"), span, value });
 }
 
 /// `-v value`, `-vvalue`, `-v=value`, `-dit`, `-itv value`.
@@ -522,7 +524,7 @@ fn read_short_group(line: &mut RunLine, word: &Word, words: &[Word], i: &mut usi
             line.problems.push(error.with_hint(format!("give -{short} (--{}) its value", spec.long)));
             None
         };
-        line.flags.push(FlagUse { name: spec.canonical.to_string(), written, span, value });
+        line.flags.push(FlagUse { name: spec.canonical, written, span, value });
         if done {
             return;
         }

@@ -855,7 +855,7 @@ fn other_flags(
         notes.push(Note::warning(message, Some(flag_span(flag))));
     };
     for flag in &line.flags {
-        if matches!(flag.name.as_str(), "volume" | "mount" | "tmpfs" | "volume-driver") {
+        if matches!(flag.name, "volume" | "mount" | "tmpfs" | "volume-driver") {
             continue;
         }
         let value = flag.value.as_ref().map(|word| {
@@ -880,7 +880,7 @@ fn other_flags(
             expansions.extend(found.iter().cloned());
         }
         let text = value.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
-        match (flag.name.as_str(), rule_of(&flag.name)) {
+        match (flag.name, rule_of(&flag.name)) {
             (_, Some(Rule::Str(key))) => {
                 values.insert(key, s(text));
             }

@@ -77,8 +77,7 @@ pub fn translate(
                 FlagKind::Volume => "volume",
                 FlagKind::Mount => "mount",
                 FlagKind::Tmpfs => "tmpfs",
-            }
-            .to_string(),
+            },
             written: super::flag_name(kind).to_string(),
             span: Span::default(),
             value: Some(word.clone()),

@@ -3,7 +3,7 @@
 //! canonical mapping form, and the path rules applied to bind sources.
 
 use super::value::{At, Key, Kind, Mapping, ShortOrigin, Text, TextMap, Value};
-use crate::model::mount::Field;
+use crate::model::mount::{Field, Provenance};
 use crate::model::paths::clean;
 use crate::span::Span;
 use crate::syntax::compose::short::{split, Short, ShortErrorKind};
@@ -254,7 +254,7 @@ pub struct KeySpan {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decoded {
     pub record: VolumeRecord,
-    pub provenance: BTreeMap<Field, Span>,
+    pub provenance: Provenance,
     /// Short syntax: every option token.
     pub options: Vec<OptionToken>,
     /// Long syntax: every key written (sub-keys as `bind.propagation`), in order.
@@ -330,7 +330,7 @@ pub fn decode(map: &Mapping, path: &str) -> (Decoded, Vec<String>) {
         consistency: text_of(map.get("consistency")),
         ..Default::default()
     };
-    let mut provenance = BTreeMap::new();
+    let mut provenance = Provenance::default();
     let mut note = |field: Field, value: Option<&Value>| {
         if let Some(value) = value {
             provenance.insert(field, value.at.span);
