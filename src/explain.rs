@@ -58,15 +58,19 @@ impl RunExplanation {
 
 /// Explains every storage flag of a command line and gives Docker's verdict on all of them.
 pub fn explain_run(line: &RunLine, ctx: &Context) -> RunExplanation {
-    run_items(line, ctx)
+    let mut items = Vec::with_capacity(line.storage_flags().count());
+    let engine = explain_each(line, ctx, |item| items.push(item));
+    RunExplanation { items, engine, problems: line.problems.clone() }
 }
 
-fn run_items(line: &RunLine, ctx: &Context) -> RunExplanation {
+/// [`explain_run`] one item at a time, in order: `each` is handed every item as it is
+/// made, so that a command of 100,000 flags need not be held explained all at once.
+/// Returns Docker's verdict on the whole command.
+pub fn explain_each(line: &RunLine, ctx: &Context, mut each: impl FnMut(Item)) -> Verdict {
     let input = RunInput::from_line(line);
     // The whole command's verdict first: its working memory is freed before the items
     // are built.
     let engine = engine::predict(&input, ctx);
-    let mut items = Vec::with_capacity(line.storage_flags().count());
     for flag in &line.flags {
         let (Some(word), Some(kind)) = (&flag.value, flag_kind(&flag.name)) else {
             continue;
@@ -92,7 +96,7 @@ fn run_items(line: &RunLine, ctx: &Context) -> RunExplanation {
         };
         let expansions =
             word.variables.iter().filter_map(|v| line.text.get(v.span.start..v.span.end).map(String::from)).collect();
-        items.push(Item {
+        each(Item {
             syntax: syntax_of(kind),
             text: word.value.clone(),
             span: word.span,
@@ -103,7 +107,7 @@ fn run_items(line: &RunLine, ctx: &Context) -> RunExplanation {
             file: None,
         });
     }
-    RunExplanation { items, engine, problems: line.problems.clone() }
+    engine
 }
 
 fn flag_kind(name: &str) -> Option<FlagKind> {

@@ -1,7 +1,7 @@
 //! `dockmount explain`.
 
 use super::{color_stdout, DockerOptions, Format, Output};
-use crate::explain::{explain_run, RunExplanation};
+use crate::explain::{explain_each, explain_run, RunExplanation};
 use crate::lint::{
     config::DEFAULT_MAX_FILE_SIZE,
     document,
@@ -12,6 +12,7 @@ use crate::model::verdict::Stage;
 use crate::model::Context;
 use crate::report::snippet::{render, render_at, Level, Snippet};
 use crate::syntax::run_line::{self, RunLine};
+use crate::syntax::SyntaxError;
 use serde_json::json;
 
 #[derive(Debug, clap::Args)]
@@ -76,21 +77,26 @@ pub fn run(args: &ExplainArgs) -> i32 {
             return 2;
         }
     };
-    let mut explanation = explain_run(&line, &ctx);
+    let mut problems = line.problems.clone();
     if from_args {
         // `explain -- -v a:/b` asks about the flags: a missing image is not a problem here.
-        explanation.problems.retain(|p| !p.message.contains("requires at least 1 argument"));
+        problems.retain(|p| !p.message.contains("requires at least 1 argument"));
     }
-    match args.format {
-        Format::Json => super::say(&format!("{}\n", to_json(&explanation, &ctx))),
+    let refused = match args.format {
+        Format::Json => {
+            let explanation = RunExplanation { problems: problems.clone(), ..explain_run(&line, &ctx) };
+            super::say(&format!("{}\n", to_json(&explanation, &ctx)));
+            explanation.engine.error.is_some()
+        }
         Format::Text => {
             let lines = LineIndex::new(&line.text);
-            to_text(&mut Output::new(), &explanation, &line, "<command line>", &ctx, color_stdout(), &lines)
+            let text = TextOf { line: &line, problems: &problems, file_name: "<command line>", lines: &lines };
+            to_text(&mut Output::new(), &text, &ctx, color_stdout())
         }
-    }
-    if !explanation.problems.is_empty() {
+    };
+    if !problems.is_empty() {
         2
-    } else if explanation.engine.error.is_some() {
+    } else if refused {
         1
     } else {
         0
@@ -161,17 +167,20 @@ fn stage_name(stage: Stage) -> &'static str {
     }
 }
 
-/// `lines` indexes `line.text` (built once for all the commands of a file).
-fn to_text(
-    out: &mut Output,
-    explanation: &RunExplanation,
-    line: &RunLine,
-    file_name: &str,
-    ctx: &Context,
-    color: bool,
-    lines: &LineIndex<'_>,
-) {
-    for problem in &explanation.problems {
+/// A command to write out as text: `lines` indexes `line.text` (built once for all the
+/// commands of a file).
+struct TextOf<'a> {
+    line: &'a RunLine,
+    problems: &'a [SyntaxError],
+    file_name: &'a str,
+    lines: &'a LineIndex<'a>,
+}
+
+/// Writes a command's explanation, item by item as each is made; returns whether Docker
+/// refuses the command.
+fn to_text(out: &mut Output, of: &TextOf<'_>, ctx: &Context, color: bool) -> bool {
+    let TextOf { line, problems, file_name, lines } = *of;
+    for problem in problems {
         out.push_str(&render_at(
             &Snippet {
                 level: Level::Error,
@@ -187,10 +196,11 @@ fn to_text(
             lines,
         ));
     }
-    if explanation.items.is_empty() {
+    if line.storage_flags().next().is_none() {
         out.push_str("No storage flags (-v/--volume, --mount, --tmpfs) in this command.\n");
     }
-    for item in &explanation.items {
+    let mut expansions = Vec::new();
+    let engine = explain_each(line, ctx, |item| {
         let flag = match item.syntax {
             crate::model::SyntaxKind::MountFlag => "--mount",
             crate::model::SyntaxKind::TmpfsFlag => "--tmpfs",
@@ -220,13 +230,12 @@ fn to_text(
             }
         }
         out.push('\n');
-    }
-    let engine = &explanation.engine;
-    if explanation.depends_on_expansions() {
-        let all: Vec<&str> = explanation.items.iter().flat_map(|i| i.expansions.iter().map(String::as_str)).collect();
+        expansions.extend(item.expansions);
+    });
+    if !expansions.is_empty() {
         out.push_str(&format!(
             "Note: {} is expanded by the shell before Docker sees it; the verdict below reads it literally.\n",
-            all.join(", ")
+            expansions.join(", ")
         ));
     }
     out.push_str(&format!("Docker's verdict ({}): ", ctx.versions));
@@ -268,6 +277,7 @@ fn to_text(
     for warning in &engine.warnings {
         out.push_str(&format!("  {warning}\n"));
     }
+    engine.error.is_some()
 }
 
 /// Greedy word wrap for terminal output.
@@ -333,26 +343,29 @@ fn explain_file(path: &std::path::Path, format: Format, ctx: &Context, compose: 
     for found in run_line::find_commands(&text) {
         match found {
             Ok(line) if inside(line.command_span.start) => {
-                let explanation = explain_run(&line, ctx);
-                if explanation.engine.error.is_some() && status == 0 {
-                    status = 1;
-                }
                 let line_number = lines.line_of(line.command_span.start) + 1;
-                match format {
+                let refused = match format {
                     Format::Json => {
+                        let explanation = explain_run(&line, ctx);
                         let mut value = serde_json::to_value(&explanation).unwrap_or_default();
                         if let Some(object) = value.as_object_mut() {
                             object.insert("line".into(), line_number.into());
                             object.insert("span".into(), json!(line.command_span));
                         }
                         commands.push(value);
+                        explanation.engine.error.is_some()
                     }
                     Format::Text => {
                         let first = text[line.command_span.start..].lines().next().unwrap_or("");
                         out.push_str(&format!("{shown}:{line_number}: {first}\n"));
-                        to_text(&mut out, &explanation, &line, &shown, ctx, color_stdout(), &lines);
+                        let of = TextOf { line: &line, problems: &line.problems, file_name: &shown, lines: &lines };
+                        let refused = to_text(&mut out, &of, ctx, color_stdout());
                         out.push('\n');
+                        refused
                     }
+                };
+                if refused && status == 0 {
+                    status = 1;
                 }
             }
             Ok(_) => {}
