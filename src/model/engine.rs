@@ -17,7 +17,7 @@ use super::volume_flag::{self, ClientRoute};
 use super::volumes::{check_volume_name, daemon_root_propagation, local_volume_path};
 use crate::span::Span;
 use crate::syntax::run_line::{self, RunLine};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Which storage flag a value was given to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,7 +240,7 @@ fn daemon_stage(
     }
 
     // Step 7: `--volumes-from` (not modelled: it needs the other container), binds, mounts.
-    let mut registry = Registry { points: BTreeMap::new(), tmpfs: &request.tmpfs, ctx, alternatives: Vec::new() };
+    let mut registry = Registry::new(&request.tmpfs, ctx);
     let mut bind_errors = Vec::new();
     for raw in &request.binds {
         let registered = volume_flag::daemon_bind(raw, &request.volume_driver, ctx)
@@ -271,34 +271,58 @@ fn daemon_stage(
         let point = volume_flag::daemon_anonymous(key, &request.volume_driver, ctx).map_err(daemon)?;
         registry.register_anonymous(point).map_err(daemon)?;
     }
-    Ok(registry.points.into_values().collect())
+    Ok(registry.into_points())
 }
 
-/// The container's mount points as the Engine registers them, keyed by destination.
+/// The container's mount points as the Engine registers them, one per destination.
 struct Registry<'a> {
-    points: BTreeMap<String, MountPoint>,
+    /// In the order registered. Kept in a vector with a set of their destinations, not
+    /// in a map by destination: a map node holds whole mount points, and a command of
+    /// 100,000 mounts paid three times their size.
+    points: Vec<MountPoint>,
+    destinations: HashSet<String>,
     /// Other messages the last error could have been (Go map order decides).
     alternatives: Vec<String>,
     tmpfs: &'a BTreeMap<String, String>,
     ctx: &'a Context,
 }
 
-impl Registry<'_> {
+impl<'a> Registry<'a> {
+    fn new(tmpfs: &'a BTreeMap<String, String>, ctx: &'a Context) -> Registry<'a> {
+        Registry { points: Vec::new(), destinations: HashSet::new(), alternatives: Vec::new(), tmpfs, ctx }
+    }
+
+    fn has(&self, destination: &str) -> bool {
+        self.destinations.contains(destination)
+    }
+
+    fn add(&mut self, point: MountPoint) {
+        self.destinations.insert(point.destination.clone());
+        self.points.push(point);
+    }
+
+    /// The mount points by destination, as the Engine lists them.
+    fn into_points(self) -> Vec<MountPoint> {
+        let mut points = self.points;
+        points.sort_unstable_by(|a, b| a.destination.cmp(&b.destination));
+        points
+    }
+
     /// `source_as_sent` is the bind's source before cleaning: the daemon-root rule looks
     /// at that text.
     fn register_bind(&mut self, mut point: MountPoint, source_as_sent: &str) -> Result<(), String> {
         self.apply_bind_propagation(&mut point, source_as_sent)?;
-        if self.points.contains_key(&point.destination) || self.tmpfs.contains_key(&point.destination) {
+        if self.has(&point.destination) || self.tmpfs.contains_key(&point.destination) {
             return Err(format!("Duplicate mount point: {}", point.destination));
         }
         self.create_volume(&mut point)?;
-        self.points.insert(point.destination.clone(), point);
+        self.add(point);
         Ok(())
     }
 
     fn register_mount(&mut self, mut point: MountPoint, mount: &ApiMount) -> Result<(), String> {
         self.apply_bind_propagation(&mut point, &mount.source)?;
-        if self.points.contains_key(&point.destination) {
+        if self.has(&point.destination) {
             // The message names the target as typed, though the check uses the cleaned one.
             return Err(format!("Duplicate mount point: {}", mount.target));
         }
@@ -308,17 +332,17 @@ impl Registry<'_> {
         if let Some(options) = options {
             self.check_local_driver_options(&point, options)?;
         }
-        self.points.insert(point.destination.clone(), point);
+        self.add(point);
         Ok(())
     }
 
     fn register_anonymous(&mut self, mut point: MountPoint) -> Result<(), String> {
-        let shadowed = self.points.contains_key(&point.destination) || self.tmpfs.contains_key(&point.destination);
+        let shadowed = self.has(&point.destination) || self.tmpfs.contains_key(&point.destination);
         if shadowed {
             return Ok(());
         }
         self.create_volume(&mut point)?;
-        self.points.insert(point.destination.clone(), point);
+        self.add(point);
         Ok(())
     }
 
