@@ -344,7 +344,8 @@ pub struct RuntimeVolume {
     /// sources cover checks that an image volume path is absolute (see
     /// `grammar/dockerfile.md`, "Relative image volumes").
     pub engines: String,
-    pub notes: Vec<String>,
+    /// Most notes are the same text for every volume: not copied for each.
+    pub notes: Vec<Cow<'static, str>>,
 }
 
 /// What the Engine does with one image volume at `docker create`.
@@ -554,7 +555,7 @@ fn runtime_volumes(image: &[String], ctx: &Context) -> Vec<RuntimeVolume> {
             let effective_path = if relative { paths::clean(&format!("/{destination}")) } else { destination.clone() };
             let mut notes = Vec::new();
             if keys.len() > 1 {
-                notes.push(format!("the keys {} are one mount after cleaning", keys.join(", ")));
+                notes.push(format!("the keys {} are one mount after cleaning", keys.join(", ")).into());
             }
             let outcome = match ctx.platform {
                 Platform::Windows => RuntimeOutcome::WindowsGrammar {
@@ -569,7 +570,7 @@ fn runtime_volumes(image: &[String], ctx: &Context) -> Vec<RuntimeVolume> {
                 notes.push(format!(
                     "relative path: the Engine does not check it (no Engine release up to {} does); `docker inspect` shows Destination `{destination}` and the OCI runtime mounts it at `{effective_path}` (runc warns that non-absolute mount destinations are deprecated)",
                     DockerVersions::NEWEST.engine
-                ));
+                ).into());
             }
             notes.push(
                 "if the image has a file (not a directory) at this path, `docker create` fails with `cannot mount volume over existing file, file exists <path>`; the classic builder fails the build itself with that message (it creates a container with the volumes for the VOLUME step)".into(),
@@ -1194,6 +1195,7 @@ impl<'a> Run<'a> {
             volumes.insert(p.path.clone(), Some(index));
         }
         let v = &mut self.volumes[slot];
+        paths.shrink_to_fit();
         v.paths = paths;
         v.dispatched = live;
         v.stage = stage;

@@ -679,6 +679,7 @@ impl<'a> Reader<'a> {
 
     fn finish(mut self) -> Dockerfile {
         self.out.escape = self.escape as char;
+        self.out.instructions.shrink_to_fit();
         if self.out.error.is_none() {
             if self.out.instructions.is_empty() {
                 let end = self.bytes.len();
@@ -1039,6 +1040,8 @@ fn whitespace_list(rest: &[u8], base: usize, map: &LineMap<'_>) -> Args {
             break;
         }
     }
+    // A vector grown one push at a time keeps room for four: most lists are one word.
+    words.shrink_to_fit();
     Args::List(words)
 }
 
