@@ -54,7 +54,7 @@ fn every_corpus_line_is_read() {
         };
         let count = line.storage_flags().count();
         for flag in line.storage_flags() {
-            *by_flag.entry(flag.name.clone()).or_default() += 1;
+            *by_flag.entry(flag.name.to_string()).or_default() += 1;
         }
         storage_flags += count;
         if count > 0 {

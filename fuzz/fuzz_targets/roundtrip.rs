@@ -55,7 +55,7 @@ fn read_back(line: &str) -> Vec<(FlagKind, String)> {
     run.flags
         .iter()
         .filter_map(|f| {
-            let kind = match f.name.as_str() {
+            let kind = match f.name {
                 "volume" => FlagKind::Volume,
                 "mount" => FlagKind::Mount,
                 "tmpfs" => FlagKind::Tmpfs,

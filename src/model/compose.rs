@@ -914,11 +914,11 @@ fn decode_service_volumes(
             mount.subpath = Some(image.subpath.clone()).filter(|p| !p.is_empty());
         }
         if let Some(tmpfs) = &record.tmpfs {
-            mount.tmpfs = Some(TmpfsSettings {
+            mount.tmpfs = Some(Box::new(TmpfsSettings {
                 size_bytes: u64::try_from(tmpfs.size).ok().filter(|s| *s != 0),
                 mode: Some(tmpfs.mode).filter(|m| *m != 0),
                 options: Vec::new(),
-            });
+            }));
         }
         mount.consistency = Some(record.consistency.clone()).filter(|c| !c.is_empty());
         if let Some(volume) = declared {
@@ -958,11 +958,11 @@ fn decode_service_tmpfs(service: &mut Service, value: Option<&Value>) {
         if text.len() > path.len() {
             mount.provenance.insert(Field::TmpfsOptions, item.sub_span(path.len() + 1, text.len()));
         }
-        mount.tmpfs = Some(TmpfsSettings {
+        mount.tmpfs = Some(Box::new(TmpfsSettings {
             size_bytes: None,
             mode: None,
             options: if options.is_empty() { Vec::new() } else { options.split(',').map(str::to_string).collect() },
-        });
+        }));
         service.request.tmpfs.insert(path.to_string(), options.to_string());
         service.mounts.push(ComposeMount {
             mount,

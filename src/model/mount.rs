@@ -129,7 +129,7 @@ pub struct Mount {
     pub driver: Option<String>,
     pub driver_opts: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
-    pub tmpfs: Option<TmpfsSettings>,
+    pub tmpfs: Option<Box<TmpfsSettings>>,
     /// `--mount bind-recursive=...` (`enabled`, `disabled`, `writable`, `readonly`).
     pub bind_recursive: Option<String>,
     /// Whether a missing bind source is created (`-v`: yes; `--mount`: only with

@@ -452,7 +452,7 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
     if model.kind == MountKind::Tmpfs && tmpfs.is_none() {
         tmpfs = Some(TmpfsSettings::default());
     }
-    model.tmpfs = tmpfs;
+    model.tmpfs = tmpfs.map(Box::new);
     if model.kind == MountKind::Bind {
         model.create_host_path = Some(create_source.unwrap_or(false));
     } else {

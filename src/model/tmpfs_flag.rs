@@ -223,7 +223,7 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
             _ => {}
         }
     }
-    mount.tmpfs = Some(settings);
+    mount.tmpfs = Some(Box::new(settings));
     Some(mount)
 }
 
@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(tmpfs.mode, Some(0o700));
 
         let mount = to_model("/run", &newest()).unwrap();
-        assert_eq!(mount.tmpfs.unwrap(), TmpfsSettings::default());
+        assert_eq!(*mount.tmpfs.unwrap(), TmpfsSettings::default());
         assert_eq!(mount.span, Span::new(0, 4));
     }
 

@@ -542,7 +542,7 @@ mod tests {
 
     /// `(name, value)` of every flag.
     fn flags(line: &RunLine) -> Vec<(String, Option<String>)> {
-        line.flags.iter().map(|f| (f.name.clone(), f.value_str().map(str::to_string))).collect()
+        line.flags.iter().map(|f| (f.name.to_string(), f.value_str().map(str::to_string))).collect()
     }
 
     fn pairs(list: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
@@ -561,7 +561,7 @@ mod tests {
         assert!(line.problems.is_empty());
 
         let line = args(&["--rm", "-d", "--name", "web", "--read-only", "--init", "--privileged", "-P", "img", "sh"]);
-        let names: Vec<&str> = line.flags.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<&str> = line.flags.iter().map(|f| f.name).collect();
         assert_eq!(names, ["rm", "detach", "name", "read-only", "init", "privileged", "publish-all"]);
         assert_eq!(line.args.iter().map(|w| w.value.as_str()).collect::<Vec<_>>(), ["sh"]);
         assert!(line.is_set("rm"));
@@ -663,7 +663,7 @@ mod tests {
     #[test]
     fn aliases_get_canonical_names() {
         let line = args(&["--net=host", "--net-alias", "a", "--dns-opt", "x", "img"]);
-        let names: Vec<&str> = line.flags.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<&str> = line.flags.iter().map(|f| f.name).collect();
         assert_eq!(names, ["network", "network-alias", "dns-option"]);
         assert_eq!(line.flags[0].written, "--net");
     }

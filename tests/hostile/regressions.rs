@@ -120,7 +120,7 @@ fn mount_fields_with_trailing_blanks_are_quoted() {
             assert!(translation.exact || translation.notes.iter().any(|n| n.is_warning()), "{line}");
             let read = parse_command(&format!("docker run {line}")).unwrap_or_else(|e| panic!("`{line}`: {e:?}"));
             let flag = &read.flags[0];
-            let (own, words) = match flag.name.as_str() {
+            let (own, words) = match flag.name {
                 "volume" => (Target::Volume, vec!["-v".to_string()]),
                 _ => (Target::Mount, vec!["--mount".to_string()]),
             };
