@@ -74,7 +74,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
     // is freed before the items are built.
     let (plain_verdict, volume_driver) = {
         let input = RunInput::from_line(line);
-        (engine::predict(&input, ctx).without_mount_points(), input.volume_driver)
+        (engine::predict_errors(&input, ctx), input.volume_driver)
     };
     let group = document.groups.len();
     let first_item = document.items.len();
@@ -167,7 +167,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
                 flag.value = pick(filled);
             }
         }
-        engine::predict(&input, ctx).without_mount_points()
+        engine::predict_errors(&input, ctx)
     };
     let (verdict, error_depends_on_expansions) = if filled.is_empty() {
         (plain_verdict, false)

@@ -100,6 +100,24 @@ pub fn predict_args(args: &[String], ctx: &Context) -> Verdict {
 
 /// Docker's verdict on a set of storage flags.
 pub fn predict(input: &RunInput, ctx: &Context) -> Verdict {
+    predict_with(input, ctx, Views::Kept)
+}
+
+/// [`predict`] without the mount points and tmpfs mounts of an accepted command: only the
+/// errors and warnings, which is what a linter keeps. A command of 100,000 mounts then
+/// does not make 100,000 `docker inspect` views only to drop them.
+pub fn predict_errors(input: &RunInput, ctx: &Context) -> Verdict {
+    predict_with(input, ctx, Views::Dropped)
+}
+
+/// Whether a verdict lists what `docker inspect` would show.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Views {
+    Kept,
+    Dropped,
+}
+
+fn predict_with(input: &RunInput, ctx: &Context, views: Views) -> Verdict {
     let warnings: Vec<String> = input
         .flags
         .iter()
@@ -110,22 +128,23 @@ pub fn predict(input: &RunInput, ctx: &Context) -> Verdict {
         Ok(request) => request,
         Err(failure) => return failure.into_verdict(warnings),
     };
-    finish(&request, ctx, warnings)
+    finish(&request, ctx, warnings, views)
 }
 
 /// The Engine's verdict on a request that did not come from `docker run` flags (compose
 /// sends its own `Binds`, `Mounts` and `Tmpfs`).
 pub fn predict_request(request: &CreateRequest, ctx: &Context) -> Verdict {
-    finish(request, ctx, Vec::new())
+    finish(request, ctx, Vec::new(), Views::Kept)
 }
 
-fn finish(request: &CreateRequest, ctx: &Context, mut warnings: Vec<String>) -> Verdict {
+fn finish(request: &CreateRequest, ctx: &Context, mut warnings: Vec<String>, views: Views) -> Verdict {
     match daemon_stage(request, ctx, &mut warnings) {
         Ok(points) => {
             let start_error = start_stage(request, &points, ctx);
+            let kept = views == Views::Kept;
             Verdict {
-                mounts: points.iter().map(|p| inspect_view(p, ctx)).collect(),
-                tmpfs: request.tmpfs.clone(),
+                mounts: if kept { points.iter().map(|p| inspect_view(p, ctx)).collect() } else { Vec::new() },
+                tmpfs: if kept { request.tmpfs.clone() } else { BTreeMap::new() },
                 error: None,
                 start_error,
                 error_alternatives: Vec::new(),
@@ -305,6 +324,7 @@ impl<'a> Registry<'a> {
     fn into_points(self) -> Vec<MountPoint> {
         let mut points = self.points;
         points.sort_unstable_by(|a, b| a.destination.cmp(&b.destination));
+        points.shrink_to_fit();
         points
     }
 
