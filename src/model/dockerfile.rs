@@ -1581,7 +1581,8 @@ impl<'a> Run<'a> {
             mount.driver_opts.insert("mode".into(), format!("{mode:o}"));
         }
         if mount_type == "tmpfs" {
-            mount.tmpfs = Some(Box::new(TmpfsSettings { size_bytes: size.map(|s| s as u64), mode: None, options: Vec::new() }));
+            mount.tmpfs =
+                Some(Box::new(TmpfsSettings { size_bytes: size.map(|s| s as u64), mode: None, options: Vec::new() }));
         }
         // Secrets and SSH sockets have default targets; others need a target.
         if mount.target.is_empty() {

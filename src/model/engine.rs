@@ -143,7 +143,8 @@ fn finish(request: &CreateRequest, ctx: &Context, mut warnings: Vec<String>, vie
             let start_error = start_stage(request, &points, ctx);
             let kept = views == Views::Kept;
             Verdict {
-                mounts: if kept { points.iter().map(|p| inspect_view(p, ctx)).collect() } else { Vec::new() },
+                // The views take the mount points' strings over rather than copy them.
+                mounts: if kept { points.into_iter().map(|p| inspect_view(p, ctx)).collect() } else { Vec::new() },
                 tmpfs: if kept { request.tmpfs.clone() } else { BTreeMap::new() },
                 error: None,
                 start_error,
@@ -444,22 +445,22 @@ impl<'a> Registry<'a> {
 }
 
 /// What `docker inspect` shows for a mount point.
-fn inspect_view(point: &MountPoint, ctx: &Context) -> InspectMount {
+fn inspect_view(point: MountPoint, ctx: &Context) -> InspectMount {
     let source = match point.kind.as_str() {
         "volume" if point.name.is_empty() => String::new(),
         "volume" if point.driver == "local" || point.driver.is_empty() => local_volume_path(&point.name, ctx),
         "volume" => String::new(),
-        _ => point.source.clone(),
+        _ => point.source,
     };
     InspectMount {
-        kind: point.kind.clone(),
-        name: point.name.clone(),
+        kind: point.kind,
+        name: point.name,
         source,
-        destination: point.destination.clone(),
-        driver: point.driver.clone(),
-        mode: point.mode.clone(),
+        destination: point.destination,
+        driver: point.driver,
+        mode: point.mode,
         rw: point.rw,
-        propagation: point.propagation.clone(),
+        propagation: point.propagation,
     }
 }
 
