@@ -72,7 +72,7 @@ pub fn explain_each(line: &RunLine, ctx: &Context, mut each: impl FnMut(Item)) -
     // are built.
     let engine = engine::predict(&input, ctx);
     for flag in &line.flags {
-        let (Some(word), Some(kind)) = (&flag.value, flag_kind(&flag.name)) else {
+        let (Some(word), Some(kind)) = (&flag.value, flag_kind(flag.name)) else {
             continue;
         };
         let mount = model_of(kind, &word.value, ctx).map(|m| place(m, word));

@@ -225,7 +225,7 @@ pub fn conversions(linted: &Linted, offset: usize) -> Vec<Conversion> {
         }
         let mut alone = line.clone();
         alone.flags.retain(|flag| !flag.is_storage() || flag.span == chosen.span);
-        for (target, name) in conversion_targets(&chosen.name) {
+        for (target, name) in conversion_targets(chosen.name) {
             let Ok(translation) = translate(&alone, Shape::CommandText, *target, ctx) else {
                 continue;
             };

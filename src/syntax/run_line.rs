@@ -139,7 +139,7 @@ impl RunLine {
             argv.push(format!("--{}", flag.name));
             if let Some(value) = &flag.value {
                 if let Some(last) = argv.last_mut() {
-                    if lookup_long(&flag.name).is_some_and(|spec| spec.arity == Arity::Bool) {
+                    if lookup_long(flag.name).is_some_and(|spec| spec.arity == Arity::Bool) {
                         last.push('=');
                         last.push_str(&value.value);
                         continue;

@@ -230,7 +230,7 @@ pub fn inputs_of(line: &RunLine) -> Vec<Input> {
     let mut inputs = Vec::new();
     let mut placeholders = 0;
     for flag in &line.flags {
-        let (Some(kind), Some(word)) = (kind_of(&flag.name), flag.value.clone()) else { continue };
+        let (Some(kind), Some(word)) = (kind_of(flag.name), flag.value.clone()) else { continue };
         // `-itv /a:/b`: the flag is a letter inside a group.
         let grouped = line.text.get(flag.span.start..).is_some_and(|rest| !rest.starts_with('-'));
         let start = if grouped { flag.span.start } else { flag.span.start.min(word.span.start) };
@@ -738,7 +738,7 @@ fn other_flag_words(flag: &FlagUse) -> String {
     match &flag.value {
         None => flag.written.clone(),
         Some(value) => {
-            let boolean = lookup_long(&flag.name).is_some_and(|spec| spec.arity == Arity::Bool);
+            let boolean = lookup_long(flag.name).is_some_and(|spec| spec.arity == Arity::Bool);
             if boolean {
                 format!("{}={}", flag.written, quote::shell_word(&value.value))
             } else {
@@ -761,7 +761,7 @@ fn render(line: &RunLine, shape: Shape<'_>, items: &[Prepared], outcomes: &[Opti
             let mut lines = Vec::new();
             let mut storage = 0;
             for flag in &line.flags {
-                if kind_of(&flag.name).is_some() && flag.value.is_some() {
+                if kind_of(flag.name).is_some() && flag.value.is_some() {
                     let text = replacement(storage);
                     storage += 1;
                     if !text.is_empty() {

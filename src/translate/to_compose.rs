@@ -880,7 +880,7 @@ fn other_flags(
             expansions.extend(found.iter().cloned());
         }
         let text = value.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
-        match (flag.name, rule_of(&flag.name)) {
+        match (flag.name, rule_of(flag.name)) {
             (_, Some(Rule::Str(key))) => {
                 values.insert(key, s(text));
             }
