@@ -205,7 +205,7 @@ pub fn describe(mount: &Mount, auto_remove: bool) -> String {
         }
         MountKind::Volume => {
             let name = mount.source.as_deref().unwrap_or("");
-            let driver = mount.driver.as_deref().unwrap_or("local");
+            let driver = mount.rare.driver.as_deref().unwrap_or("local");
             sentences.push(format!(
                 "Named volume {} (driver {}) mounted at {target}, {access}; Docker creates it if it does not exist yet.",
                 code(name),
@@ -221,7 +221,7 @@ pub fn describe(mount: &Mount, auto_remove: bool) -> String {
             sentences.push(format!(
                 "tmpfs at {target}, {access}: a file system in memory, empty when the container starts and gone when it stops; nothing written there reaches the disk or outlives the container."
             ));
-            if let Some(settings) = &mount.tmpfs {
+            if let Some(settings) = &mount.rare.tmpfs {
                 if let Some(size) = settings.size_bytes {
                     sentences.push(format!("Its size is limited to {size} bytes."));
                 } else if let Some(size) = settings.options.iter().find_map(|o| o.strip_prefix("size=")) {
@@ -302,13 +302,13 @@ pub fn describe(mount: &Mount, auto_remove: bool) -> String {
         ),
         _ => {}
     }
-    if let Some(consistency) = &mount.consistency {
+    if let Some(consistency) = &mount.rare.consistency {
         sentences.push(format!(
             "Consistency {}: ignored by Linux engines (it only mattered for Docker Desktop on macOS).",
             code(consistency)
         ));
     }
-    if let Some(subpath) = &mount.subpath {
+    if let Some(subpath) = &mount.rare.subpath {
         sentences.push(format!("Only the subdirectory {} of the volume is mounted.", code(subpath)));
     }
     sentences.join(" ")
@@ -455,7 +455,7 @@ pub fn explain_compose(
 /// A `RUN --mount=...` of a Dockerfile: it exists while that one `RUN` runs.
 fn describe_build_mount(mount: &Mount) -> String {
     let target = code(&mount.target);
-    let option = |key: &str| mount.driver_opts.get(key).map(String::as_str);
+    let option = |key: &str| mount.rare.driver_opts.get(key).map(String::as_str);
     let mut sentences = Vec::new();
     match mount.kind.as_str() {
         "cache" => {

@@ -275,7 +275,7 @@ fn run_long(vector: &Value) -> Result<(), String> {
                     .mounts
                     .iter()
                     .filter(|m| m.record.is_none())
-                    .map(|m| match &m.mount.tmpfs {
+                    .map(|m| match &m.mount.rare.tmpfs {
                         Some(t) if !t.options.is_empty() => format!("{}:{}", m.mount.target, t.options.join(",")),
                         _ => m.mount.target.clone(),
                     })

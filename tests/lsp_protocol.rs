@@ -610,7 +610,7 @@ fn compose_mounts(text: &str) -> Vec<Value> {
             json!({
                 "kind": format!("{:?}", mount.kind), "source": mount.source, "target": mount.target,
                 "read_only": mount.read_only, "propagation": mount.propagation, "selinux": mount.selinux,
-                "nocopy": mount.nocopy, "create_host_path": mount.create_host_path, "driver": mount.driver,
+                "nocopy": mount.nocopy, "create_host_path": mount.create_host_path, "driver": mount.rare.driver,
                 "route": serde_json::to_value(&m.route).expect("route"), "warnings": m.warnings,
             })
         })

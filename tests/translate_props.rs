@@ -76,7 +76,7 @@ fn core(mount: &Mount) -> Core {
         target: clean(&mount.target),
         read_only: mount.read_only,
         nocopy: mount.nocopy,
-        subpath: mount.subpath.clone(),
+        subpath: mount.rare.subpath.clone(),
     }
 }
 

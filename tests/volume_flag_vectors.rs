@@ -106,7 +106,7 @@ fn predict(input: &str, volume_driver: &str, ctx: &Context) -> Outcome {
         "selinux": model.selinux,
         "nocopy": model.nocopy,
         "copy_up": if is_volume { json!(mp.copy_data) } else { Value::Null },
-        "consistency": model.consistency,
+        "consistency": model.rare.consistency,
         "driver": if is_volume { json!(if local && mp.driver.is_empty() { "local" } else { mp.driver.as_str() }) } else { Value::Null },
     });
     Outcome::Created { cli: json!({ "field": field, "value": sent }), result, model_problems }

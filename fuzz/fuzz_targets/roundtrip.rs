@@ -90,7 +90,7 @@ fn core(mount: &Mount) -> Core {
         target: clean(&mount.target),
         read_only: mount.read_only,
         nocopy: mount.nocopy,
-        subpath: mount.subpath.clone(),
+        subpath: mount.rare.subpath.clone(),
     }
 }
 
@@ -231,7 +231,7 @@ fn compose_meaning(project: &ComposeProject, ctx: &Context) -> Option<Meaning> {
         Some(EngineRoute::Mount(api)) => Sent::Mount(api.clone()),
         // A `tmpfs:` item.
         None => {
-            let options = item.mount.tmpfs.clone().unwrap_or_default().options.join(",");
+            let options = item.mount.rare.tmpfs.clone().unwrap_or_default().options.join(",");
             Sent::Tmpfs { path: item.mount.target.clone(), options }
         }
     };

@@ -130,7 +130,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
         }
         // The container-wide `--volume-driver` drives every `-v` volume (not `--mount` ones).
         if mount.syntax == SyntaxKind::VolumeFlag && mount.kind == MountKind::Volume && !volume_driver.is_empty() {
-            mount.driver = Some(volume_driver.clone());
+            mount.rare.driver = Some(volume_driver.clone());
         }
         let source_in_text = mount.provenance.get(&Field::Source).and_then(|span| source_in_value(word, *span, &mount));
         // Docker's error as written may be the shell's business: try values for the
@@ -954,7 +954,7 @@ mod tests {
             &Context::default(),
         );
         assert!(document.groups[0].use_api_socket.is_some());
-        assert_eq!(document.items[0].mount.driver.as_deref(), Some("nfs"));
+        assert_eq!(document.items[0].mount.rare.driver.as_deref(), Some("nfs"));
         let (document, _) = build("docker run --use-api-socket=false img", FileKind::Shell, &Context::default());
         assert!(document.groups[0].use_api_socket.is_none());
     }

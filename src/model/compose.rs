@@ -21,7 +21,7 @@ pub mod schema;
 pub mod value;
 pub mod volume;
 
-use crate::model::mount::{Field, Mount, MountKind, SyntaxKind, TmpfsSettings};
+use crate::model::mount::{Field, Mount, MountKind, RareOptions, SyntaxKind, TmpfsSettings};
 use crate::model::request::ApiMount;
 use crate::span::Span;
 use crate::syntax::compose::yaml::{self, Limits};
@@ -899,32 +899,36 @@ fn decode_service_volumes(
             _ => Some(record.source.clone()),
         };
         mount.read_only = record.read_only;
+        let non_empty = |text: &String| Some(text.clone()).filter(|t| !t.is_empty());
+        let mut rare = RareOptions::default();
         if let Some(bind) = &record.bind {
-            mount.propagation = Some(bind.propagation.clone()).filter(|p| !p.is_empty());
-            mount.selinux = Some(bind.selinux.clone()).filter(|p| !p.is_empty());
-            mount.bind_recursive = Some(bind.recursive.clone()).filter(|p| !p.is_empty());
+            mount.propagation = non_empty(&bind.propagation);
+            mount.selinux = non_empty(&bind.selinux);
+            rare.bind_recursive = non_empty(&bind.recursive);
             mount.create_host_path = bind.create_host_path;
         }
         if let Some(options) = &record.volume {
             mount.nocopy = options.nocopy;
-            mount.subpath = Some(options.subpath.clone()).filter(|p| !p.is_empty());
-            mount.labels = options.labels.clone();
+            rare.subpath = non_empty(&options.subpath);
+            rare.labels = options.labels.clone();
         }
         if let Some(image) = &record.image {
-            mount.subpath = Some(image.subpath.clone()).filter(|p| !p.is_empty());
+            rare.subpath = non_empty(&image.subpath);
         }
         if let Some(tmpfs) = &record.tmpfs {
-            mount.tmpfs = Some(Box::new(TmpfsSettings {
+            rare.tmpfs = Some(Box::new(TmpfsSettings {
                 size_bytes: u64::try_from(tmpfs.size).ok().filter(|s| *s != 0),
                 mode: Some(tmpfs.mode).filter(|m| *m != 0),
                 options: Vec::new(),
             }));
         }
-        mount.consistency = Some(record.consistency.clone()).filter(|c| !c.is_empty());
+        rare.consistency = non_empty(&record.consistency);
         if let Some(volume) = declared {
-            mount.driver = volume.driver.clone();
-            mount.driver_opts = volume.driver_opts.clone();
+            rare.driver = volume.driver.clone();
+            rare.driver_opts = volume.driver_opts.clone();
         }
+        // Room for these only when one is set (most entries have none).
+        mount.rare = rare.into();
         mount.mode = decoded.mode.clone();
         mount.provenance = decoded.provenance.clone();
         match &route {
@@ -958,7 +962,7 @@ fn decode_service_tmpfs(service: &mut Service, value: Option<&Value>) {
         if text.len() > path.len() {
             mount.provenance.insert(Field::TmpfsOptions, item.sub_span(path.len() + 1, text.len()));
         }
-        mount.tmpfs = Some(Box::new(TmpfsSettings {
+        mount.rare.tmpfs = Some(Box::new(TmpfsSettings {
             size_bytes: None,
             mode: None,
             options: if options.is_empty() { Vec::new() } else { options.split(',').map(str::to_string).collect() },

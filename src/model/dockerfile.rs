@@ -1426,7 +1426,7 @@ impl<'a> Run<'a> {
                     mount.provenance.insert(Field::Kind, value_span);
                 }
                 "from" => {
-                    mount.driver_opts.insert("from".into(), value.clone());
+                    mount.rare.driver_opts.insert("from".into(), value.clone());
                 }
                 "source" | "src" => {
                     mount.source = Some(value.clone());
@@ -1491,7 +1491,7 @@ impl<'a> Run<'a> {
                     Err(_) => fail(format!("invalid value {value} for gid"), &mut first_error),
                 },
                 "env" => {
-                    mount.driver_opts.insert("env".into(), value.clone());
+                    mount.rare.driver_opts.insert("env".into(), value.clone());
                 }
                 _ => {
                     const KEYS: &[&str] = &[
@@ -1522,7 +1522,7 @@ impl<'a> Run<'a> {
                         msg.push_str(&format!(" (did you mean {s}?)"));
                     }
                     unknown_keys.push((key.clone(), field_span));
-                    mount.driver_opts.insert(key.clone(), value.clone());
+                    mount.rare.driver_opts.insert(key.clone(), value.clone());
                     fail(msg, &mut first_error);
                 }
             }
@@ -1545,7 +1545,7 @@ impl<'a> Run<'a> {
             fail(format!("invalid cache sharing set for {mount_type} mount"), &mut first_error);
         }
         if mount_type == "secret" {
-            if mount.driver_opts.contains_key("from") {
+            if mount.rare.driver_opts.contains_key("from") {
                 fail("secret mount should not have a from".into(), &mut first_error);
             } else if sharing.is_some() {
                 fail("secret mount should not define sharing".into(), &mut first_error);
@@ -1563,32 +1563,32 @@ impl<'a> Run<'a> {
         }
         mount.read_only = read_only;
         if let Some(id) = id {
-            mount.driver_opts.insert("id".into(), id);
+            mount.rare.driver_opts.insert("id".into(), id);
         }
         if let Some(sharing) = sharing {
-            mount.driver_opts.insert("sharing".into(), sharing);
+            mount.rare.driver_opts.insert("sharing".into(), sharing);
         }
         if required {
-            mount.driver_opts.insert("required".into(), "true".into());
+            mount.rare.driver_opts.insert("required".into(), "true".into());
         }
         if let Some(uid) = uid {
-            mount.driver_opts.insert("uid".into(), uid.to_string());
+            mount.rare.driver_opts.insert("uid".into(), uid.to_string());
         }
         if let Some(gid) = gid {
-            mount.driver_opts.insert("gid".into(), gid.to_string());
+            mount.rare.driver_opts.insert("gid".into(), gid.to_string());
         }
         if let Some(mode) = mode {
-            mount.driver_opts.insert("mode".into(), format!("{mode:o}"));
+            mount.rare.driver_opts.insert("mode".into(), format!("{mode:o}"));
         }
         if mount_type == "tmpfs" {
-            mount.tmpfs =
+            mount.rare.tmpfs =
                 Some(Box::new(TmpfsSettings { size_bytes: size.map(|s| s as u64), mode: None, options: Vec::new() }));
         }
         // Secrets and SSH sockets have default targets; others need a target.
         if mount.target.is_empty() {
             match mount_type.as_str() {
                 "secret" => {
-                    let id = mount.driver_opts.get("id").cloned().or_else(|| mount.source.clone()).unwrap_or_default();
+                    let id = mount.rare.driver_opts.get("id").cloned().or_else(|| mount.source.clone()).unwrap_or_default();
                     if !id.is_empty() {
                         mount.target = format!("/run/secrets/{id}");
                     }
@@ -2121,7 +2121,7 @@ mod tests {
         let m = &a.build_mounts[0];
         assert_eq!(m.mount.kind, MountKind::Other("cache".into()));
         assert_eq!(m.mount.target, "/root/.cache");
-        assert_eq!(m.mount.driver_opts.get("sharing").map(String::as_str), Some("locked"));
+        assert_eq!(m.mount.rare.driver_opts.get("sharing").map(String::as_str), Some("locked"));
         assert_eq!(m.unknown_keys[0].0, "foo");
         assert_eq!(a.error.unwrap().message, "unexpected key 'foo' in 'foo=1' (did you mean from?)");
     }

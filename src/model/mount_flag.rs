@@ -389,7 +389,7 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
                 (Field::ReadOnly, false)
             }
             "consistency" => {
-                model.consistency = Some(go::to_lower(val));
+                model.rare.consistency = Some(go::to_lower(val));
                 (Field::Consistency, false)
             }
             "bind-propagation" => {
@@ -397,11 +397,15 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
                 (Field::Propagation, false)
             }
             "bind-recursive" => {
-                model.bind_recursive = Some(val.to_string());
+                model.rare.bind_recursive = Some(val.to_string());
                 (Field::BindRecursive, false)
             }
             "bind-nonrecursive" => {
-                model.bind_recursive = flag().and_then(|on| on.then(|| "disabled".to_string()));
+                if let Some(disabled) = flag().and_then(|on| on.then(|| "disabled".to_string())) {
+                    model.rare.bind_recursive = Some(disabled);
+                } else if model.rare.bind_recursive.is_some() {
+                    model.rare.bind_recursive = None;
+                }
                 (Field::BindRecursive, false)
             }
             "bind-create-src" => {
@@ -409,7 +413,7 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
                 (Field::CreateHostPath, false)
             }
             "volume-subpath" | "image-subpath" => {
-                model.subpath = Some(val.to_string());
+                model.rare.subpath = Some(val.to_string());
                 (Field::Subpath, false)
             }
             "volume-nocopy" => {
@@ -417,15 +421,15 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
                 (Field::NoCopy, false)
             }
             "volume-label" => {
-                set_on_map(&mut model.labels, val, ctx);
+                set_on_map(&mut model.rare.labels, val, ctx);
                 (Field::Label, true)
             }
             "volume-driver" => {
-                model.driver = Some(val.to_string());
+                model.rare.driver = Some(val.to_string());
                 (Field::Driver, false)
             }
             "volume-opt" => {
-                set_on_map(&mut model.driver_opts, val, ctx);
+                set_on_map(&mut model.rare.driver_opts, val, ctx);
                 (Field::DriverOpt, true)
             }
             "tmpfs-size" => {
@@ -452,7 +456,9 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
     if model.kind == MountKind::Tmpfs && tmpfs.is_none() {
         tmpfs = Some(TmpfsSettings::default());
     }
-    model.tmpfs = tmpfs.map(Box::new);
+    if let Some(tmpfs) = tmpfs {
+        model.rare.tmpfs = Some(Box::new(tmpfs));
+    }
     if model.kind == MountKind::Bind {
         model.create_host_path = Some(create_source.unwrap_or(false));
     } else {
@@ -913,9 +919,9 @@ mod tests {
         assert_eq!(model.source.as_deref(), Some("/a,b"));
         assert_eq!(model.target, "/d");
         assert!(!model.read_only);
-        assert_eq!(model.bind_recursive.as_deref(), Some("writable"));
+        assert_eq!(model.rare.bind_recursive.as_deref(), Some("writable"));
         assert_eq!(model.create_host_path, Some(false));
-        assert_eq!(model.labels.len(), 2);
+        assert_eq!(model.rare.labels.len(), 2);
         let span = |field| {
             let s: Span = model.provenance[&field];
             &value[s.start..s.end]
@@ -925,7 +931,7 @@ mod tests {
         assert_eq!(span(Field::ReadOnly), "ro=0");
         assert_eq!(span(Field::Label), "volume-label=a=1");
         let model = to_model("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700", &Context::default()).unwrap();
-        let tmpfs = model.tmpfs.unwrap();
+        let tmpfs = model.rare.tmpfs.clone().unwrap();
         assert_eq!((tmpfs.size_bytes, tmpfs.mode), (Some(1 << 20), Some(0o700)));
         assert!(to_model("src=\"x\"", &Context::default()).is_none());
         assert!(to_model("  ", &Context::default()).is_none());

@@ -223,7 +223,7 @@ pub fn to_model(value: &str, ctx: &Context) -> Option<Mount> {
             _ => {}
         }
     }
-    mount.tmpfs = Some(Box::new(settings));
+    mount.rare.tmpfs = Some(Box::new(settings));
     Some(mount)
 }
 
@@ -346,7 +346,7 @@ mod tests {
         assert_eq!(mount.syntax, SyntaxKind::TmpfsFlag);
         assert_eq!(mount.target, "/t");
         assert!(!mount.read_only, "the last of ro/rw wins");
-        let tmpfs = mount.tmpfs.clone().unwrap();
+        let tmpfs = mount.rare.tmpfs.clone().unwrap();
         assert_eq!(tmpfs.size_bytes, None, "size=10% is not a byte count");
         assert_eq!(tmpfs.mode, Some(0o1777));
         assert_eq!(tmpfs.options, ["ro", "size=64m", "mode=1777", "exec", "size=10%", "rw"]);
@@ -362,12 +362,12 @@ mod tests {
 
         let mount = to_model("/run:ro,size=64M,mode=0700", &newest()).unwrap();
         assert!(mount.read_only);
-        let tmpfs = mount.tmpfs.unwrap();
+        let tmpfs = mount.rare.tmpfs.clone().unwrap();
         assert_eq!(tmpfs.size_bytes, Some(64 << 20));
         assert_eq!(tmpfs.mode, Some(0o700));
 
         let mount = to_model("/run", &newest()).unwrap();
-        assert_eq!(*mount.tmpfs.unwrap(), TmpfsSettings::default());
+        assert_eq!(**mount.rare.tmpfs.as_ref().unwrap(), TmpfsSettings::default());
         assert_eq!(mount.span, Span::new(0, 4));
     }
 

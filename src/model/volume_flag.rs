@@ -789,8 +789,8 @@ fn apply_options(mount: &mut Mount, ast: &VolumeFlagAst, mode_span: Span, window
                 mount.propagation = Some(t.to_string());
                 mount.provenance.insert(Field::Propagation, token.span);
             }
-            t if CONSISTENCIES.contains(&t) && mount.consistency.is_none() => {
-                mount.consistency = Some(t.to_string());
+            t if CONSISTENCIES.contains(&t) && mount.rare.consistency.is_none() => {
+                mount.rare.consistency = Some(t.to_string());
                 mount.provenance.insert(Field::Consistency, token.span);
             }
             _ => {}
@@ -1096,7 +1096,7 @@ mod tests {
         assert!(model.read_only);
         assert_eq!(model.selinux.as_deref(), Some("Z"));
         assert_eq!(model.propagation.as_deref(), Some("rshared"));
-        assert_eq!(model.consistency.as_deref(), Some("cached"));
+        assert_eq!(model.rare.consistency.as_deref(), Some("cached"));
         assert_eq!(model.mode.as_deref(), Some("ro,Z,rshared,cached"));
         assert_eq!(model.create_host_path, Some(true));
         let text = |field| {

@@ -73,7 +73,7 @@ fn check(document: &Document) -> Vec<Finding> {
                 findings.push(RULE.finding(span, message, fix));
             }
             SyntaxKind::MountFlag | SyntaxKind::ComposeLong => {
-                let Some(value) = mount.consistency.as_deref() else {
+                let Some(value) = mount.rare.consistency.as_deref() else {
                     continue;
                 };
                 let known = if CONSISTENCIES.contains(&value) || value == "default" {

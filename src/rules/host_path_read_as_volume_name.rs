@@ -64,7 +64,7 @@ fn covers(error: &DockerError) -> bool {
 fn check(document: &Document) -> Vec<Finding> {
     let mut findings = Vec::new();
     for item in &document.items {
-        if document.for_windows(item) || item.kind() != Some(MountKind::Volume) || item.mount.driver.is_some() {
+        if document.for_windows(item) || item.kind() != Some(MountKind::Volume) || item.mount.rare.driver.is_some() {
             continue;
         }
         let Some(source) = item.written_source() else {

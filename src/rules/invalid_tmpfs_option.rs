@@ -59,7 +59,7 @@ fn check(document: &Document) -> Vec<Finding> {
         if mount.syntax != SyntaxKind::TmpfsFlag || !item.is_literal(Field::TmpfsOptions) {
             continue;
         }
-        let Some(settings) = &mount.tmpfs else {
+        let Some(settings) = &mount.rare.tmpfs else {
             continue;
         };
         let options = settings.options.join(",");

@@ -68,7 +68,7 @@ fn check(document: &Document) -> Vec<Finding> {
         if name.starts_with(['~', '.', '/']) || name.contains('/') {
             continue;
         }
-        let driver = mount.driver.as_deref().unwrap_or("");
+        let driver = mount.rare.driver.as_deref().unwrap_or("");
         let problem = match check_volume_name(name, driver) {
             Err(message) => message,
             Ok(()) if (driver.is_empty() || driver == "local") && name.len() > 255 => {

@@ -137,7 +137,7 @@ fn long_syntax(document: &Document, item: &Item) -> Vec<Finding> {
             continue;
         };
         // `bind-recursive=enabled` is the default and sets nothing: Docker accepts it anywhere.
-        if *field == Field::BindRecursive && item.mount.bind_recursive.as_deref() == Some("enabled") {
+        if *field == Field::BindRecursive && item.mount.rare.bind_recursive.as_deref() == Some("enabled") {
             continue;
         }
         if belongs == kind {

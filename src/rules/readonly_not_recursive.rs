@@ -89,7 +89,7 @@ fn check(document: &Document) -> Vec<Finding> {
             continue;
         }
         // `readonly` asks for it explicitly; `writable` and `disabled` are choices.
-        if mount.bind_recursive.as_deref().is_some_and(|r| r != "enabled") {
+        if mount.rare.bind_recursive.as_deref().is_some_and(|r| r != "enabled") {
             continue;
         }
         let Some(path) = item.host_path() else {
@@ -158,7 +158,7 @@ fn fix(document: &Document, item: &Item, path: &str) -> Option<Fix> {
             if !source.starts_with('/') || !plain(source) || !plain(target) || document.slice(item.span) != item.text {
                 return None;
             }
-            let consistency = mount.consistency.as_deref().map(|c| format!(",consistency={c}")).unwrap_or_default();
+            let consistency = mount.rare.consistency.as_deref().map(|c| format!(",consistency={c}")).unwrap_or_default();
             Edit {
                 span: Span::new(flag.start, item.span.end),
                 replacement: format!(

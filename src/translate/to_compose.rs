@@ -280,7 +280,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
             let source = item.source_text().unwrap_or_default();
             let relabel = item.meaning.relabel.clone();
             let propagation = mount.propagation.clone();
-            let recursive = mount.bind_recursive.clone().filter(|r| r != "enabled");
+            let recursive = mount.rare.bind_recursive.clone().filter(|r| r != "enabled");
             let creates = item.meaning.creates_source || !linux;
             let mut notes = Vec::new();
             if source.starts_with('.') {
@@ -311,7 +311,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
                 out.push(Candidate { entry: Entry::Volume(s(text)), top: None, notes: notes.clone() });
             }
             let mut map = long_map("bind", Some(source.clone()));
-            if let Some(consistency) = &mount.consistency {
+            if let Some(consistency) = &mount.rare.consistency {
                 map.push(("consistency".to_string(), s(consistency.clone())));
             }
             let mut bind = Vec::new();
@@ -337,7 +337,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
             )];
             let driver = match item.kind {
                 FlagKind::Volume => Some(item.volume_driver.to_string()).filter(|d| !d.is_empty()),
-                _ => mount.driver.clone(),
+                _ => mount.rare.driver.clone(),
             };
             if let Some(driver) = driver.filter(|d| d != "local") {
                 notes.push(Note::warning(
@@ -350,7 +350,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
                 out.push(Candidate { entry: Entry::Volume(s(target.clone())), top: None, notes: notes.clone() });
             }
             let mut map = long_map("volume", None);
-            if let Some(consistency) = &mount.consistency {
+            if let Some(consistency) = &mount.rare.consistency {
                 map.push(("consistency".to_string(), s(consistency.clone())));
             }
             if mount.nocopy {
@@ -363,14 +363,14 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
             let key = volume_key(&name, tops);
             let driver = match item.kind {
                 FlagKind::Volume => Some(item.volume_driver.to_string()).filter(|d| !d.is_empty()),
-                _ => mount.driver.clone().filter(|d| !d.is_empty()),
+                _ => mount.rare.driver.clone().filter(|d| !d.is_empty()),
             };
             let top = TopVolume {
                 key: key.clone(),
                 name: name.clone(),
                 driver,
-                opts: mount.driver_opts.clone(),
-                labels: mount.labels.clone(),
+                opts: mount.rare.driver_opts.clone(),
+                labels: mount.rare.labels.clone(),
             };
             let mut notes = Vec::new();
             if key != name {
@@ -392,7 +392,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
                     Some(item.span_of(Field::Label)),
                 ));
             }
-            let short_ok = mount.subpath.is_none() && !str_contains_colon(&target) && mount.consistency.is_none();
+            let short_ok = mount.rare.subpath.is_none() && !str_contains_colon(&target) && mount.rare.consistency.is_none();
             if !long && short_ok {
                 let mut tokens = Vec::new();
                 if read_only {
@@ -411,14 +411,14 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
                 out.push(Candidate { entry: Entry::Volume(s(text)), top: Some(top.clone()), notes: notes.clone() });
             }
             let mut map = long_map("volume", Some(key));
-            if let Some(consistency) = &mount.consistency {
+            if let Some(consistency) = &mount.rare.consistency {
                 map.push(("consistency".to_string(), s(consistency.clone())));
             }
             let mut volume = Vec::new();
             if mount.nocopy {
                 volume.push(("nocopy".to_string(), Yaml::Bool(true)));
             }
-            if let Some(subpath) = &mount.subpath {
+            if let Some(subpath) = &mount.rare.subpath {
                 volume.push(("subpath".to_string(), s(subpath.clone())));
             }
             let mut with_label = map.clone();
@@ -438,7 +438,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
         }
         MountKind::Tmpfs => {
             let as_key = super::to_tmpfs::emit(item).ok().map(|(value, _)| value);
-            let settings = mount.tmpfs.clone().unwrap_or_default();
+            let settings = mount.rare.tmpfs.clone().unwrap_or_default();
             let mut map = long_map("tmpfs", None);
             let mut tmpfs = Vec::new();
             if let Some(size) = settings.size_bytes.and_then(|n| i64::try_from(n).ok()).filter(|n| *n > 0) {
@@ -465,7 +465,7 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
         }
         MountKind::Image | MountKind::Npipe => {
             let mut map = long_map(mount.kind.as_str(), mount.source.clone());
-            if let Some(subpath) = &mount.subpath {
+            if let Some(subpath) = &mount.rare.subpath {
                 map.push(("image".to_string(), Yaml::Map(vec![("subpath".to_string(), s(subpath.clone()))])));
             }
             out.push(Candidate { entry: Entry::Volume(Yaml::Map(map)), top: None, notes: Vec::new() });
@@ -494,7 +494,7 @@ fn check(candidate: &Candidate, ctx: &Context) -> Result<(Meaning, Vec<String>),
         Some(EngineRoute::Bind(raw)) => Sent::Bind(raw.clone()),
         Some(EngineRoute::Mount(api)) => Sent::Mount(api.clone()),
         None => {
-            let settings = item.mount.tmpfs.clone().unwrap_or_default();
+            let settings = item.mount.rare.tmpfs.clone().unwrap_or_default();
             Sent::Tmpfs { path: item.mount.target.clone(), options: settings.options.join(",") }
         }
     };

@@ -44,13 +44,13 @@ pub fn emit(item: &Item) -> Emitted {
         MountKind::Volume => volume_options(item, &mut fields, &mut notes),
         MountKind::Tmpfs => tmpfs_options(item, &mut fields, &mut notes, &mut problems),
         MountKind::Image => {
-            if let Some(subpath) = &mount.subpath {
+            if let Some(subpath) = &mount.rare.subpath {
                 fields.push(format!("image-subpath={subpath}"));
             }
         }
         _ => {}
     }
-    if let Some(consistency) = &mount.consistency {
+    if let Some(consistency) = &mount.rare.consistency {
         fields.push(format!("consistency={consistency}"));
     }
     if item.kind == FlagKind::Volume && mount.mode.as_deref().is_some_and(|m| m.split(',').any(|t| t == "rw")) {
@@ -76,7 +76,7 @@ fn bind_options(item: &Item, fields: &mut Vec<String>, notes: &mut Vec<Note>) {
     if let Some(propagation) = &mount.propagation {
         fields.push(format!("bind-propagation={propagation}"));
     }
-    if let Some(recursive) = mount.bind_recursive.as_deref().filter(|r| *r != "enabled") {
+    if let Some(recursive) = mount.rare.bind_recursive.as_deref().filter(|r| *r != "enabled") {
         fields.push(format!("bind-recursive={recursive}"));
     }
     if mount.create_host_path == Some(true) {
@@ -123,7 +123,7 @@ fn volume_options(item: &Item, fields: &mut Vec<String>, notes: &mut Vec<Note>) 
     let driver = match item.kind {
         // `-v` volumes take the container-wide `--volume-driver`; `--mount` ignores it.
         FlagKind::Volume => Some(item.volume_driver).filter(|d| !d.is_empty()).map(str::to_string),
-        _ => mount.driver.clone(),
+        _ => mount.rare.driver.clone(),
     };
     if let Some(driver) = &driver {
         fields.push(format!("volume-driver={driver}"));
@@ -134,16 +134,16 @@ fn volume_options(item: &Item, fields: &mut Vec<String>, notes: &mut Vec<Note>) 
             ));
         }
     }
-    for (key, value) in &mount.driver_opts {
+    for (key, value) in &mount.rare.driver_opts {
         fields.push(format!("volume-opt={}", pair(key, value)));
     }
-    for (key, value) in &mount.labels {
+    for (key, value) in &mount.rare.labels {
         fields.push(format!("volume-label={}", pair(key, value)));
     }
     if mount.nocopy {
         fields.push("volume-nocopy".to_string());
     }
-    if let Some(subpath) = &mount.subpath {
+    if let Some(subpath) = &mount.rare.subpath {
         fields.push(format!("volume-subpath={subpath}"));
     }
     if item.kind != FlagKind::Volume || item.ctx.platform != crate::model::Platform::Linux {
@@ -192,7 +192,7 @@ fn pair(key: &str, value: &str) -> String {
 /// `size=` in bytes or k/m/g, `mode=` in octal.
 fn tmpfs_options(item: &Item, fields: &mut Vec<String>, notes: &mut Vec<Note>, problems: &mut Vec<Note>) {
     let mount = item.mount;
-    let Some(settings) = &mount.tmpfs else { return };
+    let Some(settings) = &mount.rare.tmpfs else { return };
     if item.kind == FlagKind::Tmpfs {
         for option in &settings.options {
             let (key, value) = option.split_once('=').unwrap_or((option, ""));

@@ -203,7 +203,7 @@ fn flag_of<'a>(
             Some((FlagKind::Mount, mount_value(&flag_api), Sent::Mount(api.clone()), top))
         }
         None => {
-            let settings = item.mount.tmpfs.clone().unwrap_or_default();
+            let settings = item.mount.rare.tmpfs.clone().unwrap_or_default();
             let options = settings.options.join(",");
             let value =
                 if options.is_empty() { item.mount.target.clone() } else { format!("{}:{options}", item.mount.target) };

@@ -23,7 +23,7 @@ pub fn emit(item: &Item) -> Emitted {
             format!("the container path `{path}` holds a `:`: `--tmpfs` cuts the value at its first `:`"),
         )]);
     }
-    let settings = mount.tmpfs.clone().unwrap_or_default();
+    let settings = mount.rare.tmpfs.clone().unwrap_or_default();
     let options: Vec<String> = match item.kind {
         crate::model::engine::FlagKind::Tmpfs => settings.options.clone(),
         _ => {

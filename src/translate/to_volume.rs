@@ -42,7 +42,7 @@ pub fn emit(item: &Item) -> Emitted {
             if linux && !(source.starts_with('/') || source.starts_with('.')) {
                 problem(Field::Source, format!("`-v` reads `{source}` as a volume name, not a host path"));
             }
-            if let Some(recursive) = mount.bind_recursive.as_deref().filter(|r| *r != "enabled") {
+            if let Some(recursive) = mount.rare.bind_recursive.as_deref().filter(|r| *r != "enabled") {
                 problem(
                     Field::BindRecursive,
                     format!("`bind-recursive={recursive}` has no `-v` form (`-v` binds are always recursive)"),
@@ -78,7 +78,7 @@ pub fn emit(item: &Item) -> Emitted {
             None
         }
     };
-    if let Some(consistency) = &mount.consistency {
+    if let Some(consistency) = &mount.rare.consistency {
         if CONSISTENCIES.contains(&consistency.as_str()) {
             tokens.push(consistency.clone());
         } else {
@@ -112,7 +112,7 @@ fn volume_checks(item: &Item, problem: &mut impl FnMut(Field, String)) {
     let container_driver = if item.volume_driver.is_empty() { "local" } else { item.volume_driver };
     let own_driver = match item.kind {
         FlagKind::Volume => container_driver.to_string(),
-        _ => mount.driver.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "local".to_string()),
+        _ => mount.rare.driver.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "local".to_string()),
     };
     if own_driver != container_driver {
         problem(
@@ -122,19 +122,19 @@ fn volume_checks(item: &Item, problem: &mut impl FnMut(Field, String)) {
             ),
         );
     }
-    if !mount.driver_opts.is_empty() {
+    if !mount.rare.driver_opts.is_empty() {
         problem(
             Field::DriverOpt,
             "`volume-opt` has no `-v` form (create the volume first with `docker volume create --opt`)".to_string(),
         );
     }
-    if !mount.labels.is_empty() {
+    if !mount.rare.labels.is_empty() {
         problem(
             Field::Label,
             "`volume-label` has no `-v` form (create the volume first with `docker volume create --label`)".to_string(),
         );
     }
-    if mount.subpath.is_some() {
+    if mount.rare.subpath.is_some() {
         problem(Field::Subpath, "`volume-subpath` has no `-v` form".to_string());
     }
     match mount.source.as_deref().filter(|s| !s.is_empty()) {
