@@ -522,9 +522,34 @@ pub struct ImageError {
 /// Explains a Dockerfile: each image volume (what it means for `docker run`) and each
 /// build mount.
 pub fn explain_dockerfile(text: &str, ctx: &Context) -> DockerfileExplanation {
-    use crate::model::dockerfile::RuntimeOutcome;
-    let analysis = crate::model::dockerfile::analyse(text, ctx);
     let mut items = Vec::new();
+    let engine = explain_dockerfile_each(text, ctx, |_| {}, |item| items.push(item));
+    DockerfileExplanation { items, engine }
+}
+
+/// [`explain_dockerfile`] one item at a time, in the order of the file: `first` is shown
+/// what the image declares (and the builder's error) before any item, then `each` is
+/// handed every item as it is made, so that 100,000 image volumes need not be held
+/// explained all at once. Returns what the image declares.
+pub fn explain_dockerfile_each(
+    text: &str,
+    ctx: &Context,
+    first: impl FnOnce(&ImageVerdict),
+    mut each: impl FnMut(Item),
+) -> ImageVerdict {
+    use crate::model::dockerfile::RuntimeOutcome;
+    let mut analysis = crate::model::dockerfile::analyse(text, ctx);
+    // Only the mounts, what the Engine does with them and the image's verdict are
+    // explained: the instructions and `VOLUME` records go before the items are made.
+    analysis.dockerfile.instructions = Vec::new();
+    analysis.volumes = Vec::new();
+    let error = analysis.error.as_ref().map(|e| ImageError { message: e.display.clone(), span: e.span });
+    let verdict = ImageVerdict {
+        volumes: std::mem::take(&mut analysis.image_volumes),
+        base_volumes_unknown: analysis.base_volumes_unknown,
+        error,
+    };
+    first(&verdict);
     // What the Engine does with each image config key (a `VOLUME` may list 100,000).
     let mut runtime_of_key = std::collections::HashMap::new();
     for runtime in &analysis.runtime {
@@ -532,49 +557,46 @@ pub fn explain_dockerfile(text: &str, ctx: &Context) -> DockerfileExplanation {
             runtime_of_key.entry(key.as_str()).or_insert(runtime);
         }
     }
-    for mount in &analysis.volume_mounts {
-        let mut explanation = describe(mount, false);
-        let runtime = runtime_of_key.get(mount.target.as_str()).copied();
-        // Only what is particular to this path (a relative path, a start failure); the
-        // general notes would repeat on every volume.
-        if let Some(runtime) = runtime.filter(|r| r.relative || r.outcome != RuntimeOutcome::AnonymousVolume) {
-            for note in runtime.notes.iter().filter(|n| !n.starts_with("if the image has a file")) {
-                let mut chars = note.chars();
-                let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-                explanation.push_str(&format!(" Note: {first}{}.", chars.as_str().trim_end_matches('.')));
+    // Image volumes, then build mounts, in the order of the file.
+    let volume_count = analysis.volume_mounts.len();
+    let mut order: Vec<(usize, usize)> = analysis.volume_mounts.iter().map(|m| m.span.start).enumerate().collect();
+    order.extend(analysis.build_mounts.iter().enumerate().map(|(i, b)| (volume_count + i, b.span.start)));
+    order.sort_by_key(|&(_, start)| start);
+    for (index, _) in order {
+        if let Some(mount) = analysis.volume_mounts.get(index) {
+            let mut explanation = describe(mount, false);
+            let runtime = runtime_of_key.get(mount.target.as_str()).copied();
+            // Only what is particular to this path (a relative path, a start failure); the
+            // general notes would repeat on every volume.
+            if let Some(runtime) = runtime.filter(|r| r.relative || r.outcome != RuntimeOutcome::AnonymousVolume) {
+                for note in runtime.notes.iter().filter(|n| !n.starts_with("if the image has a file")) {
+                    let mut chars = note.chars();
+                    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+                    explanation.push_str(&format!(" Note: {first}{}.", chars.as_str().trim_end_matches('.')));
+                }
             }
+            each(Item {
+                syntax: mount.syntax,
+                text: text.get(mount.span.start..mount.span.end).unwrap_or(&mount.target).to_string(),
+                span: mount.span,
+                mount: Some(mount.clone()),
+                explanation,
+                error: None,
+                expansions: Vec::new(),
+                file: None,
+            });
+        } else if let Some(build) = analysis.build_mounts.get(index - volume_count) {
+            each(Item {
+                syntax: SyntaxKind::BuildMount,
+                text: build.value.clone(),
+                span: build.span,
+                mount: Some(build.mount.clone()),
+                explanation: describe(&build.mount, false),
+                error: build.error.as_ref().map(|e| DockerError::client(e.display.clone())),
+                expansions: Vec::new(),
+                file: None,
+            });
         }
-        items.push(Item {
-            syntax: mount.syntax,
-            text: text.get(mount.span.start..mount.span.end).unwrap_or(&mount.target).to_string(),
-            span: mount.span,
-            mount: Some(mount.clone()),
-            explanation,
-            error: None,
-            expansions: Vec::new(),
-            file: None,
-        });
     }
-    for build in &analysis.build_mounts {
-        items.push(Item {
-            syntax: SyntaxKind::BuildMount,
-            text: build.value.clone(),
-            span: build.span,
-            mount: Some(build.mount.clone()),
-            explanation: describe(&build.mount, false),
-            error: build.error.as_ref().map(|e| DockerError::client(e.display.clone())),
-            expansions: Vec::new(),
-            file: None,
-        });
-    }
-    items.sort_by_key(|item| item.span.start);
-    let error = analysis.error.as_ref().map(|e| ImageError { message: e.display.clone(), span: e.span });
-    DockerfileExplanation {
-        items,
-        engine: ImageVerdict {
-            volumes: analysis.image_volumes.clone(),
-            base_volumes_unknown: analysis.base_volumes_unknown,
-            error,
-        },
-    }
+    verdict
 }

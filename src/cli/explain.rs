@@ -513,58 +513,72 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
 /// Explains a Dockerfile: the image's volumes and the build mounts.
 fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, ctx: &Context) -> i32 {
     let shown = path.display().to_string();
-    let explanation = crate::explain::explain_dockerfile(text, ctx);
-    match format {
+    let engine = match format {
         Format::Json => {
+            let explanation = crate::explain::explain_dockerfile(text, ctx);
             let value = json!({"file": shown, "kind": FileKind::Dockerfile, "items": explanation.items, "engine": explanation.engine});
             super::say(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
+            explanation.engine
         }
         Format::Text => {
             let color = color_stdout();
-            let mut out = Output::new();
             let lines = LineIndex::new(text);
-            if let Some(error) = &explanation.engine.error {
-                out.push_str(&render(
-                    &Snippet {
-                        level: Level::Error,
-                        code: None,
-                        message: error.message.clone(),
-                        file_name: &shown,
-                        text,
-                        span: error.span,
-                        label: "docker build stops here".to_string(),
-                        notes: Vec::new(),
-                    },
-                    color,
-                ));
-            }
-            for item in &explanation.items {
-                let line = lines.line_of(item.span.start) + 1;
-                out.push_str(&format!("{shown}:{line}: {}\n", item.text));
-                for wrapped in wrap(&item.explanation, 88) {
-                    out.push_str(&format!("  {wrapped}\n"));
-                }
-                out.push('\n');
-            }
-            if explanation.items.is_empty() {
+            // Written as each item is explained, after the builder's error (both closures
+            // write, hence the cell).
+            let out = std::cell::RefCell::new(Output::new());
+            let mut any = false;
+            let engine = crate::explain::explain_dockerfile_each(
+                text,
+                ctx,
+                |engine| {
+                    if let Some(error) = &engine.error {
+                        out.borrow_mut().push_str(&render(
+                            &Snippet {
+                                level: Level::Error,
+                                code: None,
+                                message: error.message.clone(),
+                                file_name: &shown,
+                                text,
+                                span: error.span,
+                                label: "docker build stops here".to_string(),
+                                notes: Vec::new(),
+                            },
+                            color,
+                        ));
+                    }
+                },
+                |item| {
+                    any = true;
+                    let line = lines.line_of(item.span.start) + 1;
+                    let mut out = out.borrow_mut();
+                    out.push_str(&format!("{shown}:{line}: {}\n", item.text));
+                    for wrapped in wrap(&item.explanation, 88) {
+                        out.push_str(&format!("  {wrapped}\n"));
+                    }
+                    out.push('\n');
+                },
+            );
+            let mut out = out.into_inner();
+            if !any {
                 out.push_str(&format!("{shown}: no VOLUME and no RUN --mount\n"));
             }
-            if explanation.engine.error.is_none() {
-                let volumes = &explanation.engine.volumes;
+            if engine.error.is_none() {
+                let volumes = &engine.volumes;
                 if volumes.is_empty() {
                     out.push_str("The image declares no volume");
                 } else {
                     out.push_str(&format!("The image declares the volumes {}", volumes.join(", ")));
                 }
-                if explanation.engine.base_volumes_unknown {
+                if engine.base_volumes_unknown {
                     out.push_str(" (plus any its base image declares, which is not known here)");
                 }
                 out.push_str(".\n");
             }
             out.flush();
+            engine
         }
-    }
-    i32::from(explanation.engine.error.is_some())
+    };
+    i32::from(engine.error.is_some())
 }
 
 /// A compose list entry as written, its continuation lines (a long-syntax mapping) lined
