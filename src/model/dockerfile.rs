@@ -419,12 +419,9 @@ pub fn analyse_with(bytes: &[u8], ctx: &Context, opts: &BuildOptions) -> Dockerf
     let others: Vec<(BuilderOutcome, Option<String>)> = [Builder::Buildkit, Builder::Classic]
         .into_iter()
         .filter(|other| *other != builder)
-        .map(|other| {
-            let alt = analyse_parsed(bytes, ctx, opts, other, Cow::Borrowed(&probe));
-            (outcome_of(&alt), alt.error.map(|e| e.message))
-        })
+        .map(|other| other_outcome(bytes, ctx, opts, other, &probe))
         .collect();
-    let mut analysis = analyse_parsed(bytes, ctx, opts, builder, Cow::Owned(probe));
+    let mut analysis = analyse_parsed(bytes, ctx, opts, builder, probe);
     for (alt, alt_message) in others {
         let differs = alt.image_volumes != analysis.image_volumes
             || alt_message.as_ref() != analysis.error.as_ref().map(|e| &e.message);
@@ -447,7 +444,47 @@ fn outcome_of(a: &DockerfileAnalysis) -> BuilderOutcome {
 
 /// The analysis for one builder.
 pub fn analyse_one(bytes: &[u8], ctx: &Context, opts: &BuildOptions, builder: Builder) -> DockerfileAnalysis {
-    analyse_parsed(bytes, ctx, opts, builder, Cow::Owned(syntax::parse_with(bytes, ParseOptions::NEWEST)))
+    analyse_parsed(bytes, ctx, opts, builder, syntax::parse_with(bytes, ParseOptions::NEWEST))
+}
+
+/// The frontend `builder` uses for a file the newest parser reads as `probe`: the
+/// `# syntax=` directive picks it before the file is parsed.
+fn frontend_for(builder: Builder, ctx: &Context, probe: &Dockerfile) -> Frontend {
+    let syntax_ref = probe.directives.iter().find(|d| d.name == "syntax").map(|d| d.value.clone());
+    frontend(builder, ctx.versions, syntax_ref.as_deref())
+}
+
+/// Only what another builder makes of the file (its error and the image's volumes), on
+/// the newest parser's reading when its frontend reads the file the same way: no copy of
+/// the instructions, no mounts or run-time notes only to drop them.
+fn other_outcome(
+    bytes: &[u8],
+    ctx: &Context,
+    opts: &BuildOptions,
+    builder: Builder,
+    probe: &Dockerfile,
+) -> (BuilderOutcome, Option<String>) {
+    let frontend = frontend_for(builder, ctx, probe);
+    let reparsed;
+    let dockerfile = if frontend.parse == ParseOptions::NEWEST {
+        probe
+    } else {
+        reparsed = syntax::parse_with(bytes, frontend.parse);
+        &reparsed
+    };
+    let mut run = Run::new(opts, builder, frontend.clone(), dockerfile);
+    run.go();
+    let image_volumes = match run.target.and_then(|t| run.stages.get(t)) {
+        Some(stage) if run.error.is_none() => stage.volumes.clone(),
+        _ => Vec::new(),
+    };
+    let outcome = BuilderOutcome {
+        builder,
+        frontend: frontend.source.clone(),
+        error: run.error.as_ref().map(|e| e.display.clone()),
+        image_volumes,
+    };
+    (outcome, run.error.map(|e| e.message))
 }
 
 /// [`analyse_one`], given the file as the newest parser reads it (`probe`).
@@ -456,16 +493,11 @@ fn analyse_parsed(
     ctx: &Context,
     opts: &BuildOptions,
     builder: Builder,
-    probe: Cow<'_, Dockerfile>,
+    probe: Dockerfile,
 ) -> DockerfileAnalysis {
-    // The `# syntax=` directive picks the frontend before the file is parsed.
-    let syntax_ref = probe.directives.iter().find(|d| d.name == "syntax").map(|d| d.value.clone());
-    let frontend = frontend(builder, ctx.versions, syntax_ref.as_deref());
-    let dockerfile = if frontend.parse == ParseOptions::NEWEST {
-        probe.into_owned()
-    } else {
-        syntax::parse_with(bytes, frontend.parse)
-    };
+    let frontend = frontend_for(builder, ctx, &probe);
+    let dockerfile =
+        if frontend.parse == ParseOptions::NEWEST { probe } else { syntax::parse_with(bytes, frontend.parse) };
     let mut run = Run::new(opts, builder, frontend.clone(), &dockerfile);
     run.go();
     let Run { stages, target, volumes, unknown, error, errors, build_mounts, changes, .. } = run;
@@ -1588,7 +1620,8 @@ impl<'a> Run<'a> {
         if mount.target.is_empty() {
             match mount_type.as_str() {
                 "secret" => {
-                    let id = mount.rare.driver_opts.get("id").cloned().or_else(|| mount.source.clone()).unwrap_or_default();
+                    let id =
+                        mount.rare.driver_opts.get("id").cloned().or_else(|| mount.source.clone()).unwrap_or_default();
                     if !id.is_empty() {
                         mount.target = format!("/run/secrets/{id}");
                     }

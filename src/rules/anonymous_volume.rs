@@ -74,7 +74,8 @@ fn check(document: &Document) -> Vec<Finding> {
         }
         // With driver options (`volume-opt=device=...`) or a plugin driver the data lives
         // elsewhere, and the volume is only the way to reach it.
-        let elsewhere = !mount.rare.driver_opts.is_empty() || mount.rare.driver.as_deref().is_some_and(|d| d != "local");
+        let elsewhere =
+            !mount.rare.driver_opts.is_empty() || mount.rare.driver.as_deref().is_some_and(|d| d != "local");
         if elsewhere || item.known_error().is_some() || targets.has_one_strictly_above(item) {
             continue;
         }

@@ -158,7 +158,8 @@ fn fix(document: &Document, item: &Item, path: &str) -> Option<Fix> {
             if !source.starts_with('/') || !plain(source) || !plain(target) || document.slice(item.span) != item.text {
                 return None;
             }
-            let consistency = mount.rare.consistency.as_deref().map(|c| format!(",consistency={c}")).unwrap_or_default();
+            let consistency =
+                mount.rare.consistency.as_deref().map(|c| format!(",consistency={c}")).unwrap_or_default();
             Edit {
                 span: Span::new(flag.start, item.span.end),
                 replacement: format!(

@@ -392,7 +392,8 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
                     Some(item.span_of(Field::Label)),
                 ));
             }
-            let short_ok = mount.rare.subpath.is_none() && !str_contains_colon(&target) && mount.rare.consistency.is_none();
+            let short_ok =
+                mount.rare.subpath.is_none() && !str_contains_colon(&target) && mount.rare.consistency.is_none();
             if !long && short_ok {
                 let mut tokens = Vec::new();
                 if read_only {
