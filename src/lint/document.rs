@@ -683,6 +683,7 @@ fn add_compose(document: &mut Document, errors: &mut Vec<ReadError>, name: &str,
         let mut whole = Group::plain(service.span, explained.engine);
         whole.for_windows = ctx.platform == Platform::Linux && service_for_windows(service, &explained.items);
         document.groups.push(whole);
+        document.items.reserve(explained.items.len());
         for item in explained.items {
             let Some(mount) = item.mount else {
                 continue;

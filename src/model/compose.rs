@@ -859,6 +859,9 @@ fn decode_service_volumes(
     working_dir: &str,
 ) {
     let Some(items) = value.and_then(Value::as_seq) else { return };
+    // Room for every entry at once: grown by doubling, 20,000 entries left half as much
+    // again in old copies.
+    service.mounts.reserve(items.len());
     for (i, item) in items.iter().enumerate() {
         let path = format!("services.{}.volumes[{i}]", service.name);
         let owned;
@@ -930,7 +933,7 @@ fn decode_service_volumes(
         // Room for these only when one is set (most entries have none).
         mount.rare = rare.into();
         mount.mode = decoded.mode.clone();
-        mount.provenance = decoded.provenance.clone();
+        mount.provenance = decoded.provenance;
         match &route {
             EngineRoute::Bind(bind) => service.request.binds.push(bind.clone()),
             EngineRoute::Mount(api) => service.request.mounts.push(api.as_ref().clone()),
@@ -938,11 +941,11 @@ fn decode_service_volumes(
         service.mounts.push(ComposeMount {
             mount,
             file: item.at.file,
-            record: Some(record.clone()),
-            route: Some(route),
             warnings: engine::foreign_option_warnings(&record),
-            options: decoded.options.clone(),
-            keys: decoded.keys.clone(),
+            record: Some(record),
+            route: Some(route),
+            options: decoded.options,
+            keys: decoded.keys,
         });
     }
 }
