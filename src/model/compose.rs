@@ -766,7 +766,7 @@ fn decode_toplevel_volumes(dict: &Value, project: &str) -> Vec<TopLevelVolume> {
                 None if external => key.name.clone(),
                 None => format!("{project}_{}", key.name),
             };
-            let span = Span::new(key.at.span.start, value.at.span.end.max(key.at.span.end));
+            let span = entry_span(key.at, value.at);
             TopLevelVolume {
                 key: key.name.clone(),
                 name,
@@ -780,6 +780,13 @@ fn decode_toplevel_volumes(dict: &Value, project: &str) -> Vec<TopLevelVolume> {
             }
         })
         .collect()
+}
+
+/// A `key: value` entry's span in the key's file: to the end of the value when the value
+/// is in that file too (after a merge it can come from a later file: then the key alone).
+fn entry_span(key: At, value: At) -> Span {
+    let end = if value.file == key.file { value.span.end.max(key.span.end) } else { key.span.end };
+    Span::new(key.span.start, end)
 }
 
 /// Names listed as a sequence of strings or as the keys of a mapping.
@@ -807,7 +814,7 @@ fn decode_services(loader: &mut Loader, dict: &Value, volumes: &[TopLevelVolume]
         let mut service = Service {
             name: key.name.clone(),
             file: key.at.file,
-            span: Span::new(key.at.span.start, value.at.span.end.max(key.at.span.end)),
+            span: entry_span(key.at, value.at),
             enabled,
             mounts: Vec::new(),
             volumes_from: Vec::new(),

@@ -182,3 +182,38 @@ fn tmpfs_sizes_past_float_precision_have_no_mount_form() {
         assert_eq!(warned, translated.starts_with("--tmpfs"), "{value}: {:?}", translation.notes);
     }
 }
+
+/// A service (or top-level volume) whose value an override file replaces got a span from
+/// its key in the first file to the end of the value in the override: past the end of the
+/// first file, which `lint` and `explain` slice with it (found by the `compose` fuzz
+/// target). The span now stays in the key's file.
+#[test]
+fn spans_of_entries_merged_from_two_files_stay_in_one_file() {
+    use dockmount::model::compose::{load, LoadOptions};
+    use dockmount::span::Span;
+
+    let main = "services:\n  a:\n    image: x\n  b: x\nvolumes:\n  v: x\n";
+    let padding = format!("# {}\n", "-".repeat(200));
+    let extra = format!("{padding}services:\n  b: {{image: y}}\nvolumes:\n  v: {{driver: local}}\n");
+    let texts = [main, extra.as_str()];
+    let options = LoadOptions { cwd: "/project".to_string(), ..LoadOptions::default() };
+    let project = load(&[("compose.yaml", main), ("compose.override.yaml", &extra)], &options);
+    let inside = |file: Option<usize>, span: Option<Span>, what: &str| {
+        if let (Some(file), Some(span)) = (file, span) {
+            assert!(span.start <= span.end && span.end <= texts[file].len(), "{what}: {span:?} in file {file}");
+        }
+    };
+    for error in &project.errors {
+        inside(error.file, error.span, &error.message);
+    }
+    for warning in &project.warnings {
+        inside(warning.file, warning.span, &warning.message);
+    }
+    for service in &project.services {
+        inside(Some(service.file), Some(service.span), &service.name);
+    }
+    for volume in &project.volumes {
+        inside(Some(volume.file), Some(volume.span), &volume.key);
+    }
+    assert!(project.services.iter().any(|s| s.name == "b"));
+}
