@@ -217,3 +217,28 @@ fn spans_of_entries_merged_from_two_files_stay_in_one_file() {
     }
     assert!(project.services.iter().any(|s| s.name == "b"));
 }
+
+/// Compose creates a declared volume with its driver before the container, so the Engine
+/// finds a volume whose name only that driver accepts (`nfs/share`). Translating such a
+/// service to `docker run` flags judged compose's request as if the volume were local and
+/// refused it, where translating to compose accepted it (found by the `roundtrip` fuzz
+/// target on a `--mount` with such a name and driver).
+#[test]
+fn compose_volumes_of_a_declared_driver_translate_back_to_flags() {
+    use dockmount::model::Context;
+    use dockmount::translate::{to_compose, to_run, Target};
+
+    let text = "services:\n  app:\n    image: img\n    volumes:\n      - data:/app\n      - type: volume\n        source: data\n        target: /b\nvolumes:\n  data:\n    name: nfs/share\n    driver: nfsplugin\n";
+    let ctx = Context { cwd: "/project".to_string(), ..Context::default() };
+    let project = to_compose::load(text, &ctx);
+    assert!(project.errors.is_empty(), "{:?}", project.errors);
+    let flags = to_run::translate(&project, None, Target::Shortest, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        flags.output,
+        [
+            "--mount type=volume,source=nfs/share,target=/app,volume-driver=nfsplugin",
+            "--mount type=volume,source=nfs/share,target=/b,volume-driver=nfsplugin"
+        ]
+    );
+    assert!(flags.exact, "{:?}", flags.notes);
+}
