@@ -229,7 +229,24 @@ fn compose_meaning(project: &ComposeProject, ctx: &Context) -> Option<Meaning> {
             Sent::Tmpfs { path: item.mount.target.clone(), options }
         }
     };
-    let mut meaning = meaning::of_sent(&sent, "", ctx).ok()?;
+    // Compose creates a declared volume with its driver first: the Engine finds it there.
+    let declared = |name: &str| project.volumes.iter().find(|v| v.name == name);
+    let driver = match &sent {
+        Sent::Bind(raw) => declared(raw.split(':').next().unwrap_or_default()),
+        Sent::Mount(api) if api.r#type == "volume" => declared(&api.source),
+        _ => None,
+    }
+    .and_then(|top| top.driver.clone())
+    .unwrap_or_default();
+    let sent = match sent {
+        Sent::Mount(mut api) if !driver.is_empty() && api.r#type == "volume" && !api.source.is_empty() => {
+            let options = api.volume_options.get_or_insert_with(Default::default);
+            options.driver_config.get_or_insert_with(Default::default).name = driver.clone();
+            Sent::Mount(api)
+        }
+        other => other,
+    };
+    let mut meaning = meaning::of_sent(&sent, &driver, ctx).ok()?;
     declared_volume(project, &mut meaning);
     Some(meaning)
 }
