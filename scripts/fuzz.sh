@@ -43,7 +43,9 @@ fi
 export RUSTC_BOOTSTRAP=1
 
 echo "== building the fuzz targets"
-cargo fuzz build --fuzz-dir fuzz -O --sanitizer none
+# Always in fuzz/target (not in a CARGO_TARGET_DIR set for the main build): the runs
+# below start the binaries from there.
+cargo fuzz build --fuzz-dir fuzz -O --sanitizer none --target-dir fuzz/target
 bin=fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release
 
 # --- seeds --------------------------------------------------------------------------------

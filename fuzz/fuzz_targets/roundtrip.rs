@@ -192,14 +192,8 @@ fn check_to_compose(kind: FlagKind, value: &str, original: &Meaning, ctx: &Conte
             continue;
         }
         assert_eq!(project.services[0].mounts.len(), 1, "{text}");
-        let Some(sent) = compose_meaning(&project, ctx) else {
-            // Compose creates a declared volume with its driver before the container, and the
-            // Engine then finds it: a name only a plugin takes (`a$`) is not judged as a local
-            // volume's. What the Engine is sent alone does not say so.
-            let plugin_volume = project.volumes.iter().any(|v| v.driver.as_deref().is_some_and(|d| d != "local"));
-            assert!(plugin_volume, "`{flag} {value}` → compose is refused\n{text}");
-            continue;
-        };
+        let sent =
+            compose_meaning(&project, ctx).unwrap_or_else(|| panic!("`{flag} {value}` → compose is refused\n{text}"));
         assert_eq!(&sent, original, "`{flag} {value}` → compose\n{text}");
         // Back to flags: when that is exact too, the flags mean the original.
         let back = to_run::translate(&project, None, Target::Shortest, ctx).expect("back to flags");
@@ -235,7 +229,24 @@ fn compose_meaning(project: &ComposeProject, ctx: &Context) -> Option<Meaning> {
             Sent::Tmpfs { path: item.mount.target.clone(), options }
         }
     };
-    let mut meaning = meaning::of_sent(&sent, "", ctx).ok()?;
+    // Compose creates a declared volume with its driver first: the Engine finds it there.
+    let declared = |name: &str| project.volumes.iter().find(|v| v.name == name);
+    let driver = match &sent {
+        Sent::Bind(raw) => declared(raw.split(':').next().unwrap_or_default()),
+        Sent::Mount(api) if api.r#type == "volume" => declared(&api.source),
+        _ => None,
+    }
+    .and_then(|top| top.driver.clone())
+    .unwrap_or_default();
+    let sent = match sent {
+        Sent::Mount(mut api) if !driver.is_empty() && api.r#type == "volume" && !api.source.is_empty() => {
+            let options = api.volume_options.get_or_insert_with(Default::default);
+            options.driver_config.get_or_insert_with(Default::default).name = driver.clone();
+            Sent::Mount(api)
+        }
+        other => other,
+    };
+    let mut meaning = meaning::of_sent(&sent, &driver, ctx).ok()?;
     declared_volume(project, &mut meaning);
     Some(meaning)
 }

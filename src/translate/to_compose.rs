@@ -26,6 +26,7 @@ use crate::model::compose::{self as compose_model, LoadOptions};
 use crate::model::context::Context;
 use crate::model::engine::FlagKind;
 use crate::model::mount::{Field, MountKind};
+use crate::model::verdict::DockerError;
 use crate::model::Platform;
 use crate::span::Span;
 use crate::syntax::run_line::{FlagUse, RunLine};
@@ -476,6 +477,21 @@ fn candidates(item: &Item, long: bool, tops: &[TopVolume]) -> Vec<Candidate> {
     out
 }
 
+/// What the Engine makes of what compose sends for an item, when compose has created the
+/// volume it names with `driver` (`""`: none declared) before the container: the Engine
+/// then finds the volume with that driver.
+pub fn of_declared_sent(sent: Sent, driver: &str, ctx: &Context) -> Result<Meaning, DockerError> {
+    let sent = match sent {
+        Sent::Mount(mut api) if !driver.is_empty() && api.r#type == "volume" && !api.source.is_empty() => {
+            let options = api.volume_options.get_or_insert_with(Default::default);
+            options.driver_config.get_or_insert_with(Default::default).name = driver.to_string();
+            Sent::Mount(api)
+        }
+        other => other,
+    };
+    meaning::of_sent(&sent, driver, ctx)
+}
+
 /// Loads one candidate the way compose does and reads what it asks the Engine for.
 fn check(candidate: &Candidate, ctx: &Context) -> Result<(Meaning, Vec<String>), String> {
     let strings = Strings { expansions: &[], restore: false };
@@ -499,18 +515,8 @@ fn check(candidate: &Candidate, ctx: &Context) -> Result<(Meaning, Vec<String>),
             Sent::Tmpfs { path: item.mount.target.clone(), options: settings.options.join(",") }
         }
     };
-    // A declared volume is created by compose, with its driver, before the container: the
-    // Engine then finds it with that driver.
     let driver = candidate.top.as_ref().and_then(|t| t.driver.clone()).unwrap_or_default();
-    let sent = match sent {
-        Sent::Mount(mut api) if !driver.is_empty() && api.r#type == "volume" && !api.source.is_empty() => {
-            let options = api.volume_options.get_or_insert_with(Default::default);
-            options.driver_config.get_or_insert_with(Default::default).name = driver.clone();
-            Sent::Mount(api)
-        }
-        other => other,
-    };
-    let mut meaning = meaning::of_sent(&sent, &driver, ctx).map_err(|e| e.message)?;
+    let mut meaning = of_declared_sent(sent, &driver, ctx).map_err(|e| e.message)?;
     if let Some(top) = &candidate.top {
         // Compose creates a declared volume itself, with its driver and options, before
         // the container: the Engine then finds it.

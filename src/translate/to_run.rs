@@ -53,7 +53,8 @@ pub fn translate(
                 span,
             ));
         }
-        let original = match meaning::of_sent(&sent, "", &judging) {
+        let driver = top.and_then(|t| t.driver.clone()).unwrap_or_default();
+        let original = match super::to_compose::of_declared_sent(sent, &driver, &judging) {
             Ok(mut m) => {
                 if let Some(top) = top.filter(|_| m.kind == "volume") {
                     // Compose creates a declared volume itself, with its driver and

@@ -214,3 +214,63 @@ fn a_service_merged_from_two_files_is_placed_in_one() {
         assert!(volume.span.end <= texts[volume.file].len(), "{volume:?}");
     }
 }
+
+/// A service (or top-level volume) whose value an override file replaces got a span from
+/// its key in the first file to the end of the value in the override: past the end of the
+/// first file, which `lint` and `explain` slice with it (found by the `compose` fuzz
+/// target). The span now stays in the key's file.
+#[test]
+fn spans_of_entries_merged_from_two_files_stay_in_one_file() {
+    use dockmount::model::compose::{load, LoadOptions};
+    use dockmount::span::Span;
+
+    let main = "services:\n  a:\n    image: x\n  b: x\nvolumes:\n  v: x\n";
+    let padding = format!("# {}\n", "-".repeat(200));
+    let extra = format!("{padding}services:\n  b: {{image: y}}\nvolumes:\n  v: {{driver: local}}\n");
+    let texts = [main, extra.as_str()];
+    let options = LoadOptions { cwd: "/project".to_string(), ..LoadOptions::default() };
+    let project = load(&[("compose.yaml", main), ("compose.override.yaml", &extra)], &options);
+    let inside = |file: Option<usize>, span: Option<Span>, what: &str| {
+        if let (Some(file), Some(span)) = (file, span) {
+            assert!(span.start <= span.end && span.end <= texts[file].len(), "{what}: {span:?} in file {file}");
+        }
+    };
+    for error in &project.errors {
+        inside(error.file, error.span, &error.message);
+    }
+    for warning in &project.warnings {
+        inside(warning.file, warning.span, &warning.message);
+    }
+    for service in &project.services {
+        inside(Some(service.file), Some(service.span), &service.name);
+    }
+    for volume in &project.volumes {
+        inside(Some(volume.file), Some(volume.span), &volume.key);
+    }
+    assert!(project.services.iter().any(|s| s.name == "b"));
+}
+
+/// Compose creates a declared volume with its driver before the container, so the Engine
+/// finds a volume whose name only that driver accepts (`nfs/share`). Translating such a
+/// service to `docker run` flags judged compose's request as if the volume were local and
+/// refused it, where translating to compose accepted it (found by the `roundtrip` fuzz
+/// target on a `--mount` with such a name and driver).
+#[test]
+fn compose_volumes_of_a_declared_driver_translate_back_to_flags() {
+    use dockmount::model::Context;
+    use dockmount::translate::{to_compose, to_run, Target};
+
+    let text = "services:\n  app:\n    image: img\n    volumes:\n      - data:/app\n      - type: volume\n        source: data\n        target: /b\nvolumes:\n  data:\n    name: nfs/share\n    driver: nfsplugin\n";
+    let ctx = Context { cwd: "/project".to_string(), ..Context::default() };
+    let project = to_compose::load(text, &ctx);
+    assert!(project.errors.is_empty(), "{:?}", project.errors);
+    let flags = to_run::translate(&project, None, Target::Shortest, &ctx).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        flags.output,
+        [
+            "--mount type=volume,source=nfs/share,target=/app,volume-driver=nfsplugin",
+            "--mount type=volume,source=nfs/share,target=/b,volume-driver=nfsplugin"
+        ]
+    );
+    assert!(flags.exact, "{:?}", flags.notes);
+}
