@@ -173,6 +173,24 @@ fn a_shell_script_is_explained_command_by_command() {
 }
 
 #[test]
+fn a_command_a_script_cannot_be_read_in_is_listed_in_json_too() {
+    let dir = std::env::temp_dir().join(format!("dockmount-explain-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("bad.sh");
+    std::fs::write(&script, "docker run -v /a:/b img\ndocker run -v \"/c:/d img\n").unwrap();
+    let output = dockmount(&["explain", "--format", "json", script.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "a command that cannot be read");
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["commands"].as_array().map(Vec::len), Some(1));
+    assert_eq!(value["errors"][0]["line"], 2);
+    assert_eq!(value["errors"][0]["message"], "unclosed double quote");
+    assert_eq!(value["errors"][0]["span"], serde_json::json!({"start": 38, "end": 49}));
+    let text = stdout(&dockmount(&["explain", script.to_str().unwrap()]));
+    assert!(text.contains("unclosed double quote") && text.contains("2 │   docker run -v \"/c:/d img"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_compose_file_is_explained_service_by_service() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/explain/compose.yaml");
     let output = dockmount(&["explain", "--format", "json", fixture]);
