@@ -133,14 +133,17 @@ pub struct Checked {
 /// suppressions and the minimum severity.
 pub fn check_text(path: &str, text: &str, kind: FileKind, ctx: &Context, selection: &Selection) -> Checked {
     let (document, findings, errors) = read_and_check(path, text, kind, ctx);
+    // A suppression just before a command line (or service, or code block) covers all of it.
+    let mut regions: Vec<suppress::Region> =
+        document.groups.iter().map(|g| suppress::Region { anchor: g.span.start, span: g.span }).collect();
+    // The document is not needed past this point: it goes before the findings are turned
+    // into diagnostics (a Dockerfile of 100,000 volumes holds both at once otherwise).
+    drop(document);
     let has_read_errors = !errors.is_empty();
     let mut diagnostics: Vec<Diagnostic> = errors.into_iter().map(Diagnostic::read_error).collect();
     diagnostics.extend(findings.into_iter().map(Diagnostic::from));
     diagnostics.retain(|d| selection.is_enabled(d.code));
 
-    // A suppression just before a command line (or service, or code block) covers all of it.
-    let mut regions: Vec<suppress::Region> =
-        document.groups.iter().map(|g| suppress::Region { anchor: g.span.start, span: g.span }).collect();
     if kind == FileKind::Markdown {
         regions.extend(document::code_blocks(text).into_iter().map(|block| suppress::Region::code_block(text, block)));
     }
