@@ -314,3 +314,87 @@ impl Serialize for Provenance {
         serializer.collect_map(self.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn volume() -> Mount {
+        Mount::new(SyntaxKind::MountFlag, MountKind::Volume, "/data", Span::new(0, 10))
+    }
+
+    #[test]
+    fn rare_options_take_room_only_once_one_is_set() {
+        let plain = volume();
+        assert!(plain.rare.0.is_none());
+        assert_eq!(plain.rare.subpath, None);
+        assert!(plain.rare.driver_opts.is_empty());
+
+        let mut with_subpath = volume();
+        with_subpath.rare.subpath = Some("sub".into());
+        assert!(with_subpath.rare.0.is_some());
+        assert_eq!(with_subpath.rare.subpath.as_deref(), Some("sub"));
+        assert_ne!(plain, with_subpath);
+
+        // Room made and nothing set is the same as no room.
+        let mut touched = volume();
+        touched.rare.subpath = None;
+        assert!(touched.rare.0.is_some());
+        assert_eq!(plain, touched);
+        assert!(Rare::from(RareOptions::default()).0.is_none());
+        assert!(Rare::from(RareOptions { consistency: Some("cached".into()), ..RareOptions::default() }).0.is_some());
+    }
+
+    #[test]
+    fn rare_options_serialize_as_fields_of_the_mount_in_their_place() {
+        let mut mount = volume();
+        mount.rare.driver = Some("local".into());
+        let json = serde_json::to_value(&mount).unwrap();
+        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "syntax",
+                "kind",
+                "source",
+                "target",
+                "read_only",
+                "propagation",
+                "selinux",
+                "nocopy",
+                "subpath",
+                "consistency",
+                "driver",
+                "driver_opts",
+                "labels",
+                "tmpfs",
+                "bind_recursive",
+                "create_host_path",
+                "mode",
+                "span",
+                "provenance"
+            ]
+        );
+        assert_eq!(json["driver"], "local");
+        assert_eq!(serde_json::to_value(volume()).unwrap()["driver"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn provenance_keeps_one_span_per_field_in_field_order() {
+        let mut provenance = Provenance::default();
+        assert_eq!(provenance.insert(Field::Target, Span::new(5, 9)), None);
+        assert_eq!(provenance.insert(Field::Kind, Span::new(0, 4)), None);
+        assert_eq!(provenance.insert(Field::Target, Span::new(6, 9)), Some(Span::new(5, 9)));
+        assert!(provenance.contains_key(&Field::Kind) && !provenance.contains_key(&Field::Source));
+        assert_eq!(provenance.get(&Field::Target), Some(&Span::new(6, 9)));
+        assert_eq!(provenance[&Field::Kind], Span::new(0, 4));
+        let fields: Vec<Field> = provenance.iter().map(|(field, _)| *field).collect();
+        assert_eq!(fields, [Field::Kind, Field::Target]);
+        assert_eq!(
+            serde_json::to_string(&provenance).unwrap(),
+            r#"{"kind":{"start":0,"end":4},"target":{"start":6,"end":9}}"#
+        );
+        provenance.clear();
+        assert!(provenance.is_empty());
+    }
+}

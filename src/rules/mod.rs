@@ -520,16 +520,14 @@ pub fn find(key: &str) -> Option<&'static Rule> {
 
 /// Runs every rule on a document; findings in text order.
 pub fn check(document: &Document) -> Vec<Finding> {
-    // The first rule's findings are the vector the others join: a file of 100,000 image
-    // volumes makes 100,000 findings of one rule, not to be copied.
-    let mut findings: Vec<Finding> = Vec::new();
-    for rule in RULES {
-        let found = (rule.check)(document);
-        if findings.is_empty() {
-            findings = found;
-        } else {
-            findings.extend(found);
-        }
+    // The largest rule's findings are the vector the others join, with room made once: a
+    // file of 100,000 image volumes makes 100,000 findings of one rule, not to be copied.
+    let mut found: Vec<Vec<Finding>> = RULES.iter().map(|rule| (rule.check)(document)).collect();
+    let largest = (0..found.len()).max_by_key(|&i| found[i].len()).unwrap_or(0);
+    let mut findings = found.get_mut(largest).map(std::mem::take).unwrap_or_default();
+    findings.reserve_exact(found.iter().map(Vec::len).sum());
+    for more in found {
+        findings.extend(more);
     }
     findings.sort_by_key(|f| (f.span.start, f.code));
     findings
