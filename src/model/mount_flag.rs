@@ -923,7 +923,7 @@ mod tests {
         assert_eq!(model.create_host_path, Some(false));
         assert_eq!(model.rare.labels.len(), 2);
         let span = |field| {
-            let s: Span = model.provenance[&field];
+            let s: Span = model.provenance.get(&field).copied().unwrap_or_else(|| panic!("no span for {field:?}"));
             &value[s.start..s.end]
         };
         assert_eq!(span(Field::Kind), "type=bind");
