@@ -72,7 +72,7 @@ pub fn explain_each(line: &RunLine, ctx: &Context, mut each: impl FnMut(Item)) -
     // are built.
     let engine = engine::predict(&input, ctx);
     for flag in &line.flags {
-        let (Some(word), Some(kind)) = (&flag.value, flag_kind(flag.name)) else {
+        let (Some(word), Some(kind)) = (&flag.value, FlagKind::of_flag(flag.name)) else {
             continue;
         };
         let mount = model_of(kind, &word.value, ctx).map(|m| place(m, word));
@@ -108,15 +108,6 @@ pub fn explain_each(line: &RunLine, ctx: &Context, mut each: impl FnMut(Item)) -
         });
     }
     engine
-}
-
-fn flag_kind(name: &str) -> Option<FlagKind> {
-    match name {
-        "volume" => Some(FlagKind::Volume),
-        "mount" => Some(FlagKind::Mount),
-        "tmpfs" => Some(FlagKind::Tmpfs),
-        _ => None,
-    }
 }
 
 fn syntax_of(kind: FlagKind) -> SyntaxKind {
@@ -523,21 +514,21 @@ pub struct ImageError {
 /// build mount.
 pub fn explain_dockerfile(text: &str, ctx: &Context) -> DockerfileExplanation {
     let mut items = Vec::new();
-    let engine = explain_dockerfile_each(text, ctx, |_| {}, |item| items.push(item));
+    let engine = read_dockerfile(text, ctx).for_each(|item| items.push(item));
     DockerfileExplanation { items, engine }
 }
 
-/// [`explain_dockerfile`] one item at a time, in the order of the file: `first` is shown
-/// what the image declares (and the builder's error) before any item, then `each` is
-/// handed every item as it is made, so that 100,000 image volumes need not be held
-/// explained all at once. Returns what the image declares.
-pub fn explain_dockerfile_each(
-    text: &str,
-    ctx: &Context,
-    first: impl FnOnce(&ImageVerdict),
-    mut each: impl FnMut(Item),
-) -> ImageVerdict {
-    use crate::model::dockerfile::RuntimeOutcome;
+/// A Dockerfile read for [`explain_dockerfile`]: what the image declares (or the builder's
+/// error) is known at once, and [`DockerfileItems::for_each`] then makes the items one at
+/// a time, in the order of the file, so that 100,000 image volumes need not be held
+/// explained all at once.
+pub struct DockerfileItems<'a> {
+    pub verdict: ImageVerdict,
+    text: &'a str,
+    analysis: crate::model::dockerfile::DockerfileAnalysis,
+}
+
+pub fn read_dockerfile<'a>(text: &'a str, ctx: &Context) -> DockerfileItems<'a> {
     let mut analysis = crate::model::dockerfile::analyse(text, ctx);
     // Only the mounts, what the Engine does with them and the image's verdict are
     // explained: the instructions and `VOLUME` records go before the items are made.
@@ -549,54 +540,62 @@ pub fn explain_dockerfile_each(
         base_volumes_unknown: analysis.base_volumes_unknown,
         error,
     };
-    first(&verdict);
-    // What the Engine does with each image config key (a `VOLUME` may list 100,000).
-    let mut runtime_of_key = std::collections::HashMap::new();
-    for runtime in &analysis.runtime {
-        for key in &runtime.keys {
-            runtime_of_key.entry(key.as_str()).or_insert(runtime);
-        }
-    }
-    // Image volumes, then build mounts, in the order of the file.
-    let volume_count = analysis.volume_mounts.len();
-    let mut order: Vec<(usize, usize)> = analysis.volume_mounts.iter().map(|m| m.span.start).enumerate().collect();
-    order.extend(analysis.build_mounts.iter().enumerate().map(|(i, b)| (volume_count + i, b.span.start)));
-    order.sort_by_key(|&(_, start)| start);
-    for (index, _) in order {
-        if let Some(mount) = analysis.volume_mounts.get(index) {
-            let mut explanation = describe(mount, false);
-            let runtime = runtime_of_key.get(mount.target.as_str()).copied();
-            // Only what is particular to this path (a relative path, a start failure); the
-            // general notes would repeat on every volume.
-            if let Some(runtime) = runtime.filter(|r| r.relative || r.outcome != RuntimeOutcome::AnonymousVolume) {
-                for note in runtime.notes.iter().filter(|n| !n.starts_with("if the image has a file")) {
-                    let mut chars = note.chars();
-                    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-                    explanation.push_str(&format!(" Note: {first}{}.", chars.as_str().trim_end_matches('.')));
-                }
+    DockerfileItems { verdict, text, analysis }
+}
+
+impl DockerfileItems<'_> {
+    /// Hands `each` every item as it is made; returns what the image declares.
+    pub fn for_each(self, mut each: impl FnMut(Item)) -> ImageVerdict {
+        use crate::model::dockerfile::RuntimeOutcome;
+        let DockerfileItems { verdict, text, analysis } = self;
+        // What the Engine does with each image config key (a `VOLUME` may list 100,000).
+        let mut runtime_of_key = std::collections::HashMap::new();
+        for runtime in &analysis.runtime {
+            for key in &runtime.keys {
+                runtime_of_key.entry(key.as_str()).or_insert(runtime);
             }
-            each(Item {
-                syntax: mount.syntax,
-                text: text.get(mount.span.start..mount.span.end).unwrap_or(&mount.target).to_string(),
-                span: mount.span,
-                mount: Some(mount.clone()),
-                explanation,
-                error: None,
-                expansions: Vec::new(),
-                file: None,
-            });
-        } else if let Some(build) = analysis.build_mounts.get(index - volume_count) {
-            each(Item {
-                syntax: SyntaxKind::BuildMount,
-                text: build.value.clone(),
-                span: build.span,
-                mount: Some(build.mount.clone()),
-                explanation: describe(&build.mount, false),
-                error: build.error.as_ref().map(|e| DockerError::client(e.display.clone())),
-                expansions: Vec::new(),
-                file: None,
-            });
         }
+        // Image volumes, then build mounts, in the order of the file.
+        let volume_count = analysis.volume_mounts.len();
+        let mut order: Vec<(usize, usize)> = analysis.volume_mounts.iter().map(|m| m.span.start).enumerate().collect();
+        order.extend(analysis.build_mounts.iter().enumerate().map(|(i, b)| (volume_count + i, b.span.start)));
+        order.sort_by_key(|&(_, start)| start);
+        for (index, _) in order {
+            if let Some(mount) = analysis.volume_mounts.get(index) {
+                let mut explanation = describe(mount, false);
+                let runtime = runtime_of_key.get(mount.target.as_str()).copied();
+                // Only what is particular to this path (a relative path, a start failure); the
+                // general notes would repeat on every volume.
+                if let Some(runtime) = runtime.filter(|r| r.relative || r.outcome != RuntimeOutcome::AnonymousVolume) {
+                    for note in runtime.notes.iter().filter(|n| !n.starts_with("if the image has a file")) {
+                        let mut chars = note.chars();
+                        let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+                        explanation.push_str(&format!(" Note: {first}{}.", chars.as_str().trim_end_matches('.')));
+                    }
+                }
+                each(Item {
+                    syntax: mount.syntax,
+                    text: text.get(mount.span.start..mount.span.end).unwrap_or(&mount.target).to_string(),
+                    span: mount.span,
+                    mount: Some(mount.clone()),
+                    explanation,
+                    error: None,
+                    expansions: Vec::new(),
+                    file: None,
+                });
+            } else if let Some(build) = analysis.build_mounts.get(index - volume_count) {
+                each(Item {
+                    syntax: SyntaxKind::BuildMount,
+                    text: build.value.clone(),
+                    span: build.span,
+                    mount: Some(build.mount.clone()),
+                    explanation: describe(&build.mount, false),
+                    error: build.error.as_ref().map(|e| DockerError::client(e.display.clone())),
+                    expansions: Vec::new(),
+                    file: None,
+                });
+            }
+        }
+        verdict
     }
-    verdict
 }

@@ -150,8 +150,8 @@ fn version_pairs_change_the_answer() {
 
 #[test]
 fn a_shell_script_is_explained_command_by_command() {
-    let dir = std::env::temp_dir().join(format!("dockmount-explain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path();
     let script = dir.join("deploy.sh");
     std::fs::write(
         &script,
@@ -169,13 +169,12 @@ fn a_shell_script_is_explained_command_by_command() {
     assert_eq!(commands[1]["engine"]["error"]["message"], "invalid spec: :/x: empty section between colons");
     let text = stdout(&dockmount(&["explain", script.to_str().unwrap()]));
     assert!(text.contains("deploy.sh:3: docker run -v /tmp:/data,ro img"), "{text}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn a_command_a_script_cannot_be_read_in_is_listed_in_json_too() {
-    let dir = std::env::temp_dir().join(format!("dockmount-explain-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path();
     let script = dir.join("bad.sh");
     std::fs::write(&script, "docker run -v /a:/b img\ndocker run -v \"/c:/d img\n").unwrap();
     let output = dockmount(&["explain", "--format", "json", script.to_str().unwrap()]);
@@ -187,7 +186,6 @@ fn a_command_a_script_cannot_be_read_in_is_listed_in_json_too() {
     assert_eq!(value["errors"][0]["span"], serde_json::json!({"start": 38, "end": 49}));
     let text = stdout(&dockmount(&["explain", script.to_str().unwrap()]));
     assert!(text.contains("unclosed double quote") && text.contains("2 │   docker run -v \"/c:/d img"), "{text}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -210,8 +208,8 @@ fn a_compose_file_is_explained_service_by_service() {
 
 #[test]
 fn a_dockerfile_is_explained_volume_by_volume() {
-    let dir = std::env::temp_dir().join(format!("dockmount-explain-df-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path();
     let file = dir.join("Dockerfile");
     std::fs::write(&file, "FROM alpine AS base\nARG DATA=/data\nVOLUME $DATA\nRUN --mount=type=cache,target=/root/.cache true\nFROM base\nVOLUME [\"/logs\"]\nVOLUME ['/e']\n").unwrap();
     let output = dockmount(&["explain", "--format", "json", file.to_str().unwrap()]);
@@ -229,13 +227,12 @@ fn a_dockerfile_is_explained_volume_by_volume() {
     assert_eq!(output.status.code(), Some(1));
     let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert!(value["engine"]["error"]["message"].as_str().unwrap().contains("VOLUME requires at least one argument"));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn compose_files_merge_in_order_with_env_overrides() {
-    let dir = std::env::temp_dir().join(format!("dockmount-explain-merge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path();
     let base = dir.join("compose.yaml");
     let over = dir.join("compose.override.yaml");
     std::fs::write(&base, "services:\n  app:\n    image: x\n    volumes:\n      - data:/data\nvolumes:\n  data: {}\n")
@@ -264,7 +261,6 @@ fn compose_files_merge_in_order_with_env_overrides() {
     let items = value["services"][0]["items"].as_array().unwrap();
     let logs = items.iter().find(|i| i["file"] == 1).expect("an item from the second file");
     assert_eq!(logs["text"], "${LOGS:?set LOGS}:/logs:ro");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -40,15 +40,7 @@ fn read_back(line: &str) -> Vec<(FlagKind, String)> {
     assert!(run.unknown_flags.is_empty(), "`{line}`: unknown flags {:?}", run.unknown_flags);
     run.flags
         .iter()
-        .filter_map(|f| {
-            let kind = match f.name {
-                "volume" => FlagKind::Volume,
-                "mount" => FlagKind::Mount,
-                "tmpfs" => FlagKind::Tmpfs,
-                _ => return None,
-            };
-            Some((kind, f.value_str().unwrap_or_default().to_string()))
-        })
+        .filter_map(|f| Some((FlagKind::of_flag(f.name)?, f.value_str().unwrap_or_default().to_string())))
         .collect()
 }
 

@@ -54,15 +54,7 @@ fn read_back(line: &str) -> Vec<(FlagKind, String)> {
     assert!(run.unknown_flags.is_empty(), "`{line}`: unknown flags {:?}", run.unknown_flags);
     run.flags
         .iter()
-        .filter_map(|f| {
-            let kind = match f.name {
-                "volume" => FlagKind::Volume,
-                "mount" => FlagKind::Mount,
-                "tmpfs" => FlagKind::Tmpfs,
-                _ => return None,
-            };
-            Some((kind, f.value_str().unwrap_or_default().to_string()))
-        })
+        .filter_map(|f| Some((FlagKind::of_flag(f.name)?, f.value_str().unwrap_or_default().to_string())))
         .collect()
 }
 
@@ -238,15 +230,7 @@ fn compose_meaning(project: &ComposeProject, ctx: &Context) -> Option<Meaning> {
     }
     .and_then(|top| top.driver.clone())
     .unwrap_or_default();
-    let sent = match sent {
-        Sent::Mount(mut api) if !driver.is_empty() && api.r#type == "volume" && !api.source.is_empty() => {
-            let options = api.volume_options.get_or_insert_with(Default::default);
-            options.driver_config.get_or_insert_with(Default::default).name = driver.clone();
-            Sent::Mount(api)
-        }
-        other => other,
-    };
-    let mut meaning = meaning::of_sent(&sent, &driver, ctx).ok()?;
+    let mut meaning = to_compose::of_declared_sent(sent, &driver, ctx).ok()?;
     declared_volume(project, &mut meaning);
     Some(meaning)
 }

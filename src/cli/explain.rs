@@ -10,7 +10,7 @@ use crate::lint::{
 };
 use crate::model::verdict::Stage;
 use crate::model::Context;
-use crate::report::snippet::{render, render_at, Level, Snippet};
+use crate::report::snippet::{render, render_at, Snippet};
 use crate::syntax::run_line::{self, RunLine};
 use crate::syntax::SyntaxError;
 use serde_json::json;
@@ -109,16 +109,8 @@ fn read_input(args: &[String]) -> Result<(RunLine, bool), String> {
         if looks_like_command(single) {
             return run_line::parse_command(single).map(|line| (line, false)).map_err(|error| {
                 let mut out = render(
-                    &Snippet {
-                        level: Level::Error,
-                        code: None,
-                        message: error.message.clone(),
-                        file_name: "<command line>",
-                        text: single,
-                        span: error.span,
-                        label: String::new(),
-                        notes: error.hint.iter().map(|h| format!("hint: {h}")).collect(),
-                    },
+                    &Snippet::error(error.message.clone(), "<command line>", single, error.span)
+                        .hinted(error.hint.as_deref()),
                     false,
                 );
                 out.push('\n');
@@ -182,16 +174,8 @@ fn to_text(out: &mut Output, of: &TextOf<'_>, ctx: &Context, color: bool) -> boo
     let TextOf { line, problems, file_name, lines } = *of;
     for problem in problems {
         out.push_str(&render_at(
-            &Snippet {
-                level: Level::Error,
-                code: None,
-                message: problem.message.clone(),
-                file_name,
-                text: &line.text,
-                span: problem.span,
-                label: String::new(),
-                notes: problem.hint.iter().map(|h| format!("hint: {h}")).collect(),
-            },
+            &Snippet::error(problem.message.clone(), file_name, &line.text, problem.span)
+                .hinted(problem.hint.as_deref()),
             color,
             lines,
         ));
@@ -214,16 +198,8 @@ fn to_text(out: &mut Output, of: &TextOf<'_>, ctx: &Context, color: bool) -> boo
             None => out.push_str("  Docker accepts it.\n"),
             Some(error) => {
                 out.push_str(&render_at(
-                    &Snippet {
-                        level: Level::Error,
-                        code: None,
-                        message: error.message.clone(),
-                        file_name,
-                        text: &line.text,
-                        span: item.span,
-                        label: format!("rejected by {}", stage_name(error.stage)),
-                        notes: Vec::new(),
-                    },
+                    &Snippet::error(error.message.clone(), file_name, &line.text, item.span)
+                        .labelled(format!("rejected by {}", stage_name(error.stage))),
                     color,
                     lines,
                 ));
@@ -381,16 +357,7 @@ fn explain_file(path: &std::path::Path, format: Format, ctx: &Context, compose: 
             Err(error) if inside(error.span.start) => {
                 status = 2;
                 out.push_str(&render_at(
-                    &Snippet {
-                        level: Level::Error,
-                        code: None,
-                        message: error.message.clone(),
-                        file_name: &shown,
-                        text: &text,
-                        span: error.span,
-                        label: String::new(),
-                        notes: error.hint.iter().map(|h| format!("hint: {h}")).collect(),
-                    },
+                    &Snippet::error(error.message.clone(), &shown, &text, error.span).hinted(error.hint.as_deref()),
                     color_stdout(),
                     &lines,
                 ));
@@ -463,16 +430,8 @@ fn explain_compose_files(paths: &[std::path::PathBuf], format: Format, ctx: &Con
             let mut out = Output::new();
             for error in &explanation.errors {
                 out.push_str(&render(
-                    &Snippet {
-                        level: Level::Error,
-                        code: None,
-                        message: error.message.clone(),
-                        file_name: &shown,
-                        text,
-                        span: error.span.unwrap_or_default(),
-                        label: "docker compose refuses the file".to_string(),
-                        notes: Vec::new(),
-                    },
+                    &Snippet::error(error.message.clone(), &shown, text, error.span.unwrap_or_default())
+                        .labelled("docker compose refuses the file"),
                     color,
                 ));
             }
@@ -523,42 +482,26 @@ fn explain_dockerfile_file(path: &std::path::Path, text: &str, format: Format, c
         Format::Text => {
             let color = color_stdout();
             let lines = LineIndex::new(text);
-            // Written as each item is explained, after the builder's error (both closures
-            // write, hence the cell).
-            let out = std::cell::RefCell::new(Output::new());
+            let mut out = Output::new();
+            // Written as each item is explained, after the builder's error.
+            let read = crate::explain::read_dockerfile(text, ctx);
+            if let Some(error) = &read.verdict.error {
+                out.push_str(&render(
+                    &Snippet::error(error.message.clone(), &shown, text, error.span)
+                        .labelled("docker build stops here"),
+                    color,
+                ));
+            }
             let mut any = false;
-            let engine = crate::explain::explain_dockerfile_each(
-                text,
-                ctx,
-                |engine| {
-                    if let Some(error) = &engine.error {
-                        out.borrow_mut().push_str(&render(
-                            &Snippet {
-                                level: Level::Error,
-                                code: None,
-                                message: error.message.clone(),
-                                file_name: &shown,
-                                text,
-                                span: error.span,
-                                label: "docker build stops here".to_string(),
-                                notes: Vec::new(),
-                            },
-                            color,
-                        ));
-                    }
-                },
-                |item| {
-                    any = true;
-                    let line = lines.line_of(item.span.start) + 1;
-                    let mut out = out.borrow_mut();
-                    out.push_str(&format!("{shown}:{line}: {}\n", item.text));
-                    for wrapped in wrap(&item.explanation, 88) {
-                        out.push_str(&format!("  {wrapped}\n"));
-                    }
-                    out.push('\n');
-                },
-            );
-            let mut out = out.into_inner();
+            let engine = read.for_each(|item| {
+                any = true;
+                let line = lines.line_of(item.span.start) + 1;
+                out.push_str(&format!("{shown}:{line}: {}\n", item.text));
+                for wrapped in wrap(&item.explanation, 88) {
+                    out.push_str(&format!("  {wrapped}\n"));
+                }
+                out.push('\n');
+            });
             if !any {
                 out.push_str(&format!("{shown}: no VOLUME and no RUN --mount\n"));
             }

@@ -80,7 +80,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
     let first_item = document.items.len();
     let text = document.text.as_str();
     let flags: Vec<(&FlagUse, &Word, FlagKind)> =
-        line.flags.iter().filter_map(|f| Some((f, f.value.as_ref()?, flag_kind(f.name)?))).collect();
+        line.flags.iter().filter_map(|f| Some((f, f.value.as_ref()?, FlagKind::of_flag(f.name)?))).collect();
     // Pushed straight into the document, with room for all: a line of 100,000 flags
     // makes 100,000 items, and a second copy of them would double the peak memory.
     document.items.reserve(flags.len());
@@ -249,15 +249,6 @@ fn remodel(kind: FlagKind, masked: &str, word: &Word, ctx: &Context) -> Option<M
         *span = word.source_span(*span);
     }
     Some(mount)
-}
-
-fn flag_kind(name: &str) -> Option<FlagKind> {
-    match name {
-        "volume" => Some(FlagKind::Volume),
-        "mount" => Some(FlagKind::Mount),
-        "tmpfs" => Some(FlagKind::Tmpfs),
-        _ => None,
-    }
 }
 
 /// Where the shell word holding byte `at` starts (a flag glued to its value).

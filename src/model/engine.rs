@@ -27,6 +27,19 @@ pub enum FlagKind {
     Tmpfs,
 }
 
+impl FlagKind {
+    /// The storage flag of this canonical flag name (`volume`, `mount`, `tmpfs`), if it
+    /// is one.
+    pub fn of_flag(name: &str) -> Option<FlagKind> {
+        match name {
+            "volume" => Some(FlagKind::Volume),
+            "mount" => Some(FlagKind::Mount),
+            "tmpfs" => Some(FlagKind::Tmpfs),
+            _ => None,
+        }
+    }
+}
+
 /// One storage flag with its value, as given on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StorageFlag {
@@ -58,9 +71,7 @@ impl RunInput {
             let text = value.map(|w| w.value.clone()).unwrap_or_default();
             let span = value.map(|w| w.span).unwrap_or(flag.span);
             let kind = match flag.name {
-                "volume" => Some(FlagKind::Volume),
-                "mount" => Some(FlagKind::Mount),
-                "tmpfs" => Some(FlagKind::Tmpfs),
+                "volume" | "mount" | "tmpfs" => FlagKind::of_flag(flag.name),
                 "volume-driver" => {
                     input.volume_driver = text.clone();
                     None

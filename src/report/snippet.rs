@@ -27,6 +27,33 @@ pub struct Snippet<'a> {
     pub notes: Vec<String>,
 }
 
+impl<'a> Snippet<'a> {
+    /// An error at `span` of `text`, without a code, a label or notes.
+    pub fn error(message: impl Into<String>, file_name: &'a str, text: &'a str, span: Span) -> Snippet<'a> {
+        Snippet {
+            level: Level::Error,
+            code: None,
+            message: message.into(),
+            file_name,
+            text,
+            span,
+            label: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The same snippet with a label under the caret.
+    pub fn labelled(self, label: impl Into<String>) -> Snippet<'a> {
+        Snippet { label: label.into(), ..self }
+    }
+
+    /// The same snippet with a `hint: …` note, when there is a hint.
+    pub fn hinted(mut self, hint: Option<&str>) -> Snippet<'a> {
+        self.notes.extend(hint.map(|h| format!("hint: {h}")));
+        self
+    }
+}
+
 /// Renders a snippet; with `color`, ANSI colours are used.
 pub fn render(snippet: &Snippet<'_>, color: bool) -> String {
     render_at(snippet, color, &LineIndex::new(snippet.text))

@@ -207,15 +207,6 @@ pub fn flag_name(kind: FlagKind) -> &'static str {
     }
 }
 
-fn kind_of(name: &str) -> Option<FlagKind> {
-    match name {
-        "volume" => Some(FlagKind::Volume),
-        "mount" => Some(FlagKind::Mount),
-        "tmpfs" => Some(FlagKind::Tmpfs),
-        _ => None,
-    }
-}
-
 /// The semantic model of a flag value.
 pub fn model_of(kind: FlagKind, value: &str, ctx: &Context) -> Option<Mount> {
     match kind {
@@ -230,7 +221,7 @@ pub fn inputs_of(line: &RunLine) -> Vec<Input> {
     let mut inputs = Vec::new();
     let mut placeholders = 0;
     for flag in &line.flags {
-        let (Some(kind), Some(word)) = (kind_of(flag.name), flag.value.clone()) else { continue };
+        let (Some(kind), Some(word)) = (FlagKind::of_flag(flag.name), flag.value.clone()) else { continue };
         // `-itv /a:/b`: the flag is a letter inside a group.
         let grouped = line.text.get(flag.span.start..).is_some_and(|rest| !rest.starts_with('-'));
         let start = if grouped { flag.span.start } else { flag.span.start.min(word.span.start) };
@@ -761,7 +752,7 @@ fn render(line: &RunLine, shape: Shape<'_>, items: &[Prepared], outcomes: &[Opti
             let mut lines = Vec::new();
             let mut storage = 0;
             for flag in &line.flags {
-                if kind_of(flag.name).is_some() && flag.value.is_some() {
+                if FlagKind::of_flag(flag.name).is_some() && flag.value.is_some() {
                     let text = replacement(storage);
                     storage += 1;
                     if !text.is_empty() {
