@@ -526,31 +526,32 @@ pub struct DockerfileItems<'a> {
     pub verdict: ImageVerdict,
     text: &'a str,
     analysis: crate::model::dockerfile::DockerfileAnalysis,
+    /// What the Engine does with the image volumes that need a word of their own.
+    particular: Vec<crate::model::dockerfile::RuntimeVolume>,
 }
 
 pub fn read_dockerfile<'a>(text: &'a str, ctx: &Context) -> DockerfileItems<'a> {
     let mut analysis = crate::model::dockerfile::analyse(text, ctx);
     // Only the mounts, what the Engine does with them and the image's verdict are
-    // explained: the instructions and `VOLUME` records go before the items are made.
-    analysis.dockerfile.instructions = Vec::new();
+    // explained: the `VOLUME` records go before the items are made.
     analysis.volumes = Vec::new();
+    let particular = crate::model::dockerfile::particular_runtime_volumes(&analysis.image_volumes, ctx);
     let error = analysis.error.as_ref().map(|e| ImageError { message: e.display.clone(), span: e.span });
     let verdict = ImageVerdict {
         volumes: std::mem::take(&mut analysis.image_volumes),
         base_volumes_unknown: analysis.base_volumes_unknown,
         error,
     };
-    DockerfileItems { verdict, text, analysis }
+    DockerfileItems { verdict, text, analysis, particular }
 }
 
 impl DockerfileItems<'_> {
     /// Hands `each` every item as it is made; returns what the image declares.
     pub fn for_each(self, mut each: impl FnMut(Item)) -> ImageVerdict {
-        use crate::model::dockerfile::RuntimeOutcome;
-        let DockerfileItems { verdict, text, analysis } = self;
-        // What the Engine does with each image config key (a `VOLUME` may list 100,000).
+        let DockerfileItems { verdict, text, analysis, particular } = self;
+        // What the Engine does with each image config key that needs a word of its own.
         let mut runtime_of_key = std::collections::HashMap::new();
-        for runtime in &analysis.runtime {
+        for runtime in &particular {
             for key in &runtime.keys {
                 runtime_of_key.entry(key.as_str()).or_insert(runtime);
             }
@@ -563,10 +564,9 @@ impl DockerfileItems<'_> {
         for (index, _) in order {
             if let Some(mount) = analysis.volume_mounts.get(index) {
                 let mut explanation = describe(mount, false);
-                let runtime = runtime_of_key.get(mount.target.as_str()).copied();
                 // Only what is particular to this path (a relative path, a start failure); the
                 // general notes would repeat on every volume.
-                if let Some(runtime) = runtime.filter(|r| r.relative || r.outcome != RuntimeOutcome::AnonymousVolume) {
+                if let Some(runtime) = runtime_of_key.get(mount.target.as_str()) {
                     for note in runtime.notes.iter().filter(|n| !n.starts_with("if the image has a file")) {
                         let mut chars = note.chars();
                         let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();

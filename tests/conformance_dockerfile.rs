@@ -89,17 +89,18 @@ fn check_builder(case: &Value, record: &Value, builder: Builder, failures: &mut 
             if a.image_volumes != want {
                 fail("volumes", format!("model {:?}, Engine {want:?}", a.image_volumes));
             }
-            check_create(&a, record, &mut fail);
+            check_create(&a, &ctx, record, &mut fail);
             check_content(name, &a, record, builder, &mut fail);
         }
     }
 }
 
 /// `docker create` of the image: one anonymous volume per cleaned path.
-fn check_create(a: &DockerfileAnalysis, record: &Value, fail: &mut impl FnMut(&str, String)) {
+fn check_create(a: &DockerfileAnalysis, ctx: &Context, record: &Value, fail: &mut impl FnMut(&str, String)) {
+    let runtime = a.runtime(ctx);
     if let Some(err) = record.get("create_error").and_then(Value::as_str) {
         let noted =
-            a.runtime.iter().any(|r| r.notes.iter().any(|n| n.contains("cannot mount volume over existing file")));
+            runtime.iter().any(|r| r.notes.iter().any(|n| n.contains("cannot mount volume over existing file")));
         fail(
             "create_error",
             format!("Engine refused `docker create` ({err:?}); the model only notes it (noted: {noted})"),
@@ -110,7 +111,7 @@ fn check_create(a: &DockerfileAnalysis, record: &Value, fail: &mut impl FnMut(&s
         return;
     };
     let want: Vec<String> = mounts.iter().filter_map(|m| m["Destination"].as_str()).map(String::from).collect();
-    let got: Vec<String> = a.runtime.iter().map(|r| r.destination.clone()).collect();
+    let got: Vec<String> = runtime.iter().map(|r| r.destination.clone()).collect();
     if got != want {
         fail("mounts", format!("model destinations {got:?}, Engine {want:?}"));
     }
@@ -119,7 +120,7 @@ fn check_create(a: &DockerfileAnalysis, record: &Value, fail: &mut impl FnMut(&s
             fail("mounts", format!("Engine mount {m} is not an anonymous read-write volume"));
         }
     }
-    if a.runtime
+    if runtime
         .iter()
         .any(|r| !matches!(r.outcome, RuntimeOutcome::AnonymousVolume | RuntimeOutcome::StartFails { .. }))
     {

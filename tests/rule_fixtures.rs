@@ -153,7 +153,7 @@ fn rules_fire_exactly_on_the_expected_lines() {
                 let messages: Vec<&str> = findings
                     .iter()
                     .filter(|f| f.name == name && line_of(&text, f.span.start) == *line)
-                    .map(|f| f.message.as_str())
+                    .map(|f| f.message.as_ref())
                     .collect();
                 failures.push(format!("{}:{line}: `{name}` fires but is not expected: {messages:?}", path.display()));
             }

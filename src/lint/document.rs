@@ -788,12 +788,10 @@ fn add_dockerfile(document: &mut Document, errors: &mut Vec<ReadError>, text: &s
     let mut whole = Group::plain(Span::new(0, text.len()), crate::model::verdict::Verdict::default());
     whole.for_windows = ctx.platform == Platform::Linux && dockerfile_for_windows(&analysis);
     document.groups.push(whole);
-    // The mounts move into the items; the rules read the instructions and the `VOLUME`
-    // words, not what the Engine makes of each volume at run time or what another builder
-    // would do (that is explain's), which are dropped: a `VOLUME` of 100,000 paths.
+    // The mounts move into the items; the rules read the `VOLUME` words, not what another
+    // builder would do (that is explain's), which is dropped: a `VOLUME` of 100,000 paths.
     let volume_mounts = std::mem::take(&mut analysis.volume_mounts);
     let build_mounts = std::mem::take(&mut analysis.build_mounts);
-    analysis.runtime = Vec::new();
     analysis.outcomes = Vec::new();
     document.items.reserve(volume_mounts.len() + build_mounts.len());
     for mount in volume_mounts {
@@ -832,7 +830,7 @@ fn dockerfile_for_windows(analysis: &crate::model::dockerfile::DockerfileAnalysi
         let base = stage.base.to_ascii_lowercase();
         ["windows", "nanoserver", "servercore"].iter().any(|w| base.contains(w))
     });
-    windows_base || analysis.dockerfile.escape == '`'
+    windows_base || analysis.escape == '`'
 }
 
 /// The byte ranges of fenced code blocks (``` or ~~~) of a Markdown text.

@@ -105,7 +105,7 @@ pub fn fix_until_stable(first: Checked, unsafe_fixes: bool, recheck: impl Fn(&st
     }
     for _ in 0..MAX_ROUNDS {
         let fixes: Vec<&Fix> =
-            current.diagnostics.iter().filter_map(|d| d.fix.as_ref()).filter(|f| applies(f, unsafe_fixes)).collect();
+            current.diagnostics.iter().filter_map(|d| d.fix.as_deref()).filter(|f| applies(f, unsafe_fixes)).collect();
         if fixes.is_empty() {
             return Outcome { checked: current, fixed, converged: true, broke: false };
         }
@@ -205,11 +205,11 @@ mod tests {
                 severity: crate::rules::Severity::Error,
                 message: "bang".into(),
                 span: Span::new(at, at + 1),
-                fix: Some(Fix {
+                fix: Some(Box::new(Fix {
                     applicability,
                     message: "delete it".into(),
                     edits: vec![Edit { span: Span::new(at, at + 1), replacement: String::new() }],
-                }),
+                })),
                 hint: None,
             })
             .collect();

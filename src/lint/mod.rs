@@ -24,6 +24,7 @@ use crate::span::Span;
 use config::Selection;
 use files::FileKind;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// A file that could not be read as its kind (it is reported, and never rewritten).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -79,10 +80,10 @@ pub struct Diagnostic {
     pub code: &'static str,
     pub name: &'static str,
     pub severity: Severity,
-    pub message: String,
+    pub message: Cow<'static, str>,
     /// Byte span in the file's text.
     pub span: Span,
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
     /// More on how to read or mend it (read errors carry the reader's hint).
     pub hint: Option<String>,
 }
@@ -107,7 +108,7 @@ impl Diagnostic {
             code: read_error::RULE.code,
             name: read_error::RULE.name,
             severity: read_error::RULE.severity,
-            message: error.message,
+            message: error.message.into(),
             span: error.span,
             fix: None,
             hint: error.hint,

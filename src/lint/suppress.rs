@@ -242,9 +242,9 @@ fn unused(suppression: &Suppression, used_bare: bool, used: &[bool], selection: 
         code: rule.code,
         name: rule.name,
         severity: rule.severity,
-        message,
+        message: message.into(),
         span: suppression.span,
-        fix,
+        fix: fix.map(Box::new),
         hint: None,
     };
     let remove = |message: &str| Fix {

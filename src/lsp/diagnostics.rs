@@ -108,7 +108,7 @@ pub fn to_lsp(diagnostic: &LintDiagnostic, uri: &Uri, text: &str, lines: &Lines)
         code: Some(NumberOrString::String(diagnostic.code.to_string())),
         code_description: None,
         source: Some(SOURCE.to_string()),
-        message: diagnostic.message.clone(),
+        message: diagnostic.message.to_string(),
         related_information: related,
         tags,
         data: Some(serde_json::json!({"name": diagnostic.name})),

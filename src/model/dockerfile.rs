@@ -246,12 +246,8 @@ pub struct StageInfo {
 pub struct VolumePath {
     /// The path as it goes into the image config.
     pub path: String,
-    /// The word it came from (JSON element decoded, or the plain word as written).
-    pub word: String,
-    /// The word's text in the file.
+    /// The text of the word it came from in the file.
     pub span: Span,
-    /// Variables the word used.
-    pub variables: Vec<String>,
 }
 
 /// One `VOLUME` instruction (also an `ONBUILD VOLUME` trigger).
@@ -264,13 +260,16 @@ pub struct VolumeInstruction {
     pub json_form: bool,
     pub span: Span,
     pub keyword_span: Span,
+    /// 1-based line of the instruction.
+    pub line: usize,
     /// The words after the parser (before expansion).
     pub words: Vec<Word>,
     /// The resolved paths (empty when not dispatched or on error).
     pub paths: Vec<VolumePath>,
     /// The builder dispatched it (its stage is built and no earlier error stopped it).
     pub dispatched: bool,
-    pub error: Option<BuilderError>,
+    /// Boxed: few instructions have one, and a file may have 100,000 of them.
+    pub error: Option<Box<BuilderError>>,
 }
 
 /// A variable used and not set (BuildKit's `UndefinedVar` check).
@@ -366,8 +365,12 @@ pub struct DockerfileAnalysis {
     pub builder: Builder,
     pub frontend: Frontend,
     pub versions: String,
-    /// The file as the parser read it: instructions with spans, flags, arguments.
-    pub dockerfile: Dockerfile,
+    /// The escape token in effect (`\\` or `` ` ``).
+    pub escape: char,
+    /// Each `WORKDIR`'s first word as written (before expansion), by instruction index,
+    /// in file order. The parse tree itself is not kept: a file of 100,000 instructions
+    /// would hold it twice over, in its instructions and in what was read from them.
+    pub workdirs: Vec<(usize, String)>,
     /// Parser warnings (empty continuation lines).
     pub warnings: Vec<String>,
     pub stages: Vec<StageInfo>,
@@ -388,8 +391,6 @@ pub struct DockerfileAnalysis {
     pub volume_mounts: Vec<Mount>,
     pub build_mounts: Vec<BuildMount>,
     pub changes_after_volume: Vec<ChangeAfterVolume>,
-    /// What a container from the image gets, per image volume.
-    pub runtime: Vec<RuntimeVolume>,
     /// What each builder would produce, when they differ from this analysis.
     pub outcomes: Vec<BuilderOutcome>,
 }
@@ -431,6 +432,13 @@ pub fn analyse_with(bytes: &[u8], ctx: &Context, opts: &BuildOptions) -> Dockerf
         }
     }
     analysis
+}
+
+impl DockerfileAnalysis {
+    /// What a container from the image gets, per image volume (by destination).
+    pub fn runtime(&self, ctx: &Context) -> Vec<RuntimeVolume> {
+        runtime_volumes(&self.image_volumes, ctx)
+    }
 }
 
 fn outcome_of(a: &DockerfileAnalysis) -> BuilderOutcome {
@@ -501,19 +509,31 @@ fn analyse_parsed(
     let mut run = Run::new(opts, builder, frontend.clone(), &dockerfile);
     run.go();
     let Run { stages, target, volumes, unknown, error, errors, build_mounts, changes, .. } = run;
+    let warnings = dockerfile.warnings.iter().map(|w| w.message.clone()).collect();
+    let workdirs = dockerfile
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, ins)| ins.command() == "workdir")
+        .filter_map(|(index, ins)| Some((index, ins.arg_words().first()?.text.clone())))
+        .collect();
+    let escape = dockerfile.escape;
+    // What was read from the instructions is all that is kept: the parse tree goes before
+    // the mounts are made.
+    drop(dockerfile);
     let target_stage = target;
     let (image_volumes, base_volumes_unknown) = match target_stage.and_then(|t| stages.get(t)) {
         Some(stage) if error.is_none() => (stage.volumes.clone(), stage.base_volumes_unknown),
         _ => (Vec::new(), false),
     };
     let volume_mounts = volume_mounts(&volumes, &image_volumes, target_stage, &stages);
-    let runtime = runtime_volumes(&image_volumes, ctx);
     DockerfileAnalysis {
         builder,
         frontend,
         versions: ctx.versions.to_string(),
-        warnings: dockerfile.warnings.iter().map(|w| w.message.clone()).collect(),
-        dockerfile,
+        warnings,
+        escape,
+        workdirs,
         stages,
         target_stage,
         volumes,
@@ -525,7 +545,6 @@ fn analyse_parsed(
         volume_mounts,
         build_mounts,
         changes_after_volume: changes,
-        runtime,
         outcomes: Vec::new(),
     }
 }
@@ -570,15 +589,34 @@ fn volume_mounts(
         .collect()
 }
 
+/// Where the Engine mounts an image config key (`docker inspect`'s `Destination`).
+fn destination_of(key: &str, ctx: &Context) -> String {
+    match ctx.platform {
+        Platform::Linux => paths::clean(key),
+        Platform::Windows => key.to_string(),
+    }
+}
+
+/// Only the image volumes a container gets in a way of their own: a relative path, a
+/// volume over the root, every key on Windows. Every other image volume is a new anonymous
+/// volume, said once rather than kept for each of 100,000.
+pub fn particular_runtime_volumes(image: &[String], ctx: &Context) -> Vec<RuntimeVolume> {
+    let particular: Vec<String> = image
+        .iter()
+        .filter(|key| {
+            let destination = destination_of(key, ctx);
+            ctx.platform == Platform::Windows || !destination.starts_with('/') || destination == "/"
+        })
+        .cloned()
+        .collect();
+    runtime_volumes(&particular, ctx)
+}
+
 /// What a container gets for each image volume (moby `createContainerVolumesOS`).
-fn runtime_volumes(image: &[String], ctx: &Context) -> Vec<RuntimeVolume> {
+pub fn runtime_volumes(image: &[String], ctx: &Context) -> Vec<RuntimeVolume> {
     let mut by_destination: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for key in image {
-        let destination = match ctx.platform {
-            Platform::Linux => paths::clean(key),
-            Platform::Windows => key.clone(),
-        };
-        by_destination.entry(destination).or_default().push(key.clone());
+        by_destination.entry(destination_of(key, ctx)).or_default().push(key.clone());
     }
     by_destination
         .into_iter()
@@ -833,14 +871,21 @@ impl<'a> Run<'a> {
 
     /// Every VOLUME (and ONBUILD VOLUME) instruction, before expansion.
     fn record_volume_words(&mut self, stage_of: &[Option<usize>]) {
-        for (index, ins) in self.file.instructions.iter().enumerate() {
+        // The `VOLUME` an instruction is (itself, or its `ONBUILD` trigger), if any.
+        fn volume_of(ins: &Instruction) -> Option<(&Instruction, bool)> {
             let (target, onbuild) = match &ins.args {
-                Args::Onbuild(child) if ins.command() == "onbuild" => (child.as_ref(), true),
+                Args::Onbuild(child) if ins.keyword.eq_ignore_ascii_case("onbuild") => (child.as_ref(), true),
                 _ => (ins, false),
             };
-            if target.command() != "volume" {
+            target.keyword.eq_ignore_ascii_case("volume").then_some((target, onbuild))
+        }
+        let file = self.file;
+        // Room for exactly these: a file may have 100,000 of them.
+        self.volumes.reserve_exact(file.instructions.iter().filter(|ins| volume_of(ins).is_some()).count());
+        for (index, ins) in file.instructions.iter().enumerate() {
+            let Some((target, onbuild)) = volume_of(ins) else {
                 continue;
-            }
+            };
             let json_form = matches!(target.args, Args::Json(_));
             self.volumes.push(VolumeInstruction {
                 instruction: index,
@@ -849,6 +894,7 @@ impl<'a> Run<'a> {
                 json_form,
                 span: ins.span,
                 keyword_span: target.keyword_span,
+                line: ins.start_line,
                 words: target.arg_words(),
                 paths: Vec::new(),
                 dispatched: false,
@@ -1199,7 +1245,7 @@ impl<'a> Run<'a> {
                 Ok(e) => e,
                 Err(message) => {
                     let err = self.plain_error(ErrorStage::Expand, index, message, word.span);
-                    self.volumes[slot].error = Some(err.clone());
+                    self.volumes[slot].error = Some(Box::new(err.clone()));
                     if live {
                         self.raise(err);
                     }
@@ -1214,14 +1260,13 @@ impl<'a> Run<'a> {
                     "VOLUME specified can not be an empty string".into(),
                     word.span,
                 );
-                self.volumes[slot].error = Some(err.clone());
+                self.volumes[slot].error = Some(Box::new(err.clone()));
                 if live {
                     self.raise(err);
                 }
                 return;
             }
-            let variables: Vec<String> = expansion.matched.iter().chain(expansion.unmatched.iter()).cloned().collect();
-            paths.push(VolumePath { path: expansion.value, word: word.text.clone(), span: word.span, variables });
+            paths.push(VolumePath { path: expansion.value, span: word.span });
         }
         for p in &paths {
             volumes.insert(p.path.clone(), Some(index));
@@ -1819,7 +1864,7 @@ impl<'a> Run<'a> {
                     let bad = words.iter().find(|w| w.text.trim().is_empty()).map_or(ins.span, |w| w.span);
                     let e = self.instruction_error(index, "VOLUME specified can not be an empty string".into(), bad);
                     if let Some(v) = self.volumes.iter_mut().find(|v| v.instruction == index) {
-                        v.error = Some(e.clone());
+                        v.error = Some(Box::new(e.clone()));
                     }
                     return Err(e);
                 }

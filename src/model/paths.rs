@@ -3,11 +3,16 @@
 /// Go's `path.Clean` (POSIX): collapse `//`, drop `.`, resolve `..` lexically, drop a
 /// trailing `/`; the empty path becomes `.`.
 pub fn clean(path: &str) -> String {
-    // Most paths are clean already (Go returns those unchanged): no need to take them apart.
+    cleaned(path).into_owned()
+}
+
+/// [`clean`], borrowing the path when it is clean already (most are).
+pub fn cleaned(path: &str) -> std::borrow::Cow<'_, str> {
+    // Go returns a clean path unchanged: no need to take it apart.
     if is_clean(path) {
-        return path.to_string();
+        return path.into();
     }
-    lexical_clean(path)
+    lexical_clean(path).into()
 }
 
 /// Whether [`clean`] would return `path` as it is: no empty, `.` or trailing part, and `..`

@@ -19,7 +19,7 @@ pub fn render(files: &[Checked]) -> String {
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
-            let mut message = diagnostic.message.clone();
+            let mut message = diagnostic.message.to_string();
             if let Some(hint) = &diagnostic.hint {
                 message.push_str(&format!("\nhint: {hint}"));
             }

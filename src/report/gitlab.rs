@@ -18,7 +18,7 @@ pub fn render(files: &[Checked]) -> String {
         let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
         for diagnostic in &file.diagnostics {
             let (start, end) = range(&index, diagnostic.span);
-            let nth = seen.entry((diagnostic.code, diagnostic.message.as_str())).or_default();
+            let nth = seen.entry((diagnostic.code, diagnostic.message.as_ref())).or_default();
             let fingerprint = fnv1a(&format!("{}\0{}\0{}\0{nth}", file.path, diagnostic.code, diagnostic.message));
             *nth += 1;
             issues.push(json!({

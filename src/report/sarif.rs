@@ -128,7 +128,7 @@ pub fn render(files: &[Checked], problems: &[String]) -> String {
         let index = LineIndex::new(&file.text);
         let location = artifact(&file.path);
         for diagnostic in &file.diagnostics {
-            let mut message = diagnostic.message.clone();
+            let mut message = diagnostic.message.to_string();
             if let Some(hint) = &diagnostic.hint {
                 message.push_str(&format!(" (hint: {hint})"));
             }

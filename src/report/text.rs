@@ -48,7 +48,7 @@ pub fn render_full(files: &[Checked], options: TextOptions) -> String {
                 &Snippet {
                     level: level(diagnostic.severity),
                     code: Some(diagnostic.code.to_string()),
-                    message: diagnostic.message.clone(),
+                    message: diagnostic.message.to_string(),
                     file_name: &file.path,
                     text: &file.text,
                     span: diagnostic.span,

@@ -73,8 +73,9 @@ fn check(document: &Document) -> Vec<Finding> {
         let severity = if fate == ChangeFate::Discarded { Severity::Warning } else { Severity::Info };
         let declared = first
             .volume_instruction
-            .and_then(|i| analysis.dockerfile.instructions.get(i))
-            .map_or_else(|| "by the base image".to_string(), |ins| format!("on line {}", ins.start_line));
+            .and_then(|i| analysis.volumes.binary_search_by_key(&i, |v| v.instruction).ok())
+            .and_then(|slot| analysis.volumes.get(slot))
+            .map_or_else(|| "by the base image".to_string(), |volume| format!("on line {}", volume.line));
         let paths: Vec<String> = changes.iter().map(|c| format!("`{}`", c.path)).collect();
         let may = if first.certain { "" } else { "if it writes there, " };
         let now = match (analysis.builder, fate) {

@@ -58,7 +58,7 @@ fn check(document: &Document) -> Vec<Finding> {
             format!("`{}` is one container path: `,{option}` is not read as an option", mount.target)
         };
         let fix = comma_fix(document, span, mount.syntax, path, option);
-        findings.push(Finding { code: RULE.code, name: RULE.name, severity: RULE.severity, message, span, fix });
+        findings.push(RULE.finding(span, message, fix));
     }
     findings
 }

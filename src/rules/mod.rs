@@ -14,6 +14,7 @@ use crate::model::verdict::{DockerError, Verdict};
 use crate::model::Context;
 use crate::span::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -83,10 +84,12 @@ pub struct Finding {
     pub code: &'static str,
     pub name: &'static str,
     pub severity: Severity,
-    pub message: String,
+    /// Most messages name what they are about; one said of every image volume is shared.
+    pub message: Cow<'static, str>,
     /// Byte span in the document's text.
     pub span: Span,
-    pub fix: Option<Fix>,
+    /// Boxed: few findings have one, and a file may have 100,000 findings.
+    pub fix: Option<Box<Fix>>,
 }
 
 /// What kind of text an [`Expansion`] is.
@@ -481,8 +484,15 @@ impl Rule {
     }
 
     /// A finding of this rule with its default severity.
-    pub fn finding(&self, span: Span, message: String, fix: Option<Fix>) -> Finding {
-        Finding { code: self.code, name: self.name, severity: self.severity, message, span, fix }
+    pub fn finding(&self, span: Span, message: impl Into<Cow<'static, str>>, fix: Option<Fix>) -> Finding {
+        Finding {
+            code: self.code,
+            name: self.name,
+            severity: self.severity,
+            message: message.into(),
+            span,
+            fix: fix.map(Box::new),
+        }
     }
 }
 

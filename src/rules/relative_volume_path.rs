@@ -65,6 +65,7 @@ fn check(document: &Document) -> Vec<Finding> {
         return Vec::new();
     }
     let mut findings = Vec::new();
+    let workdirs = Workdirs::of(document);
     for reading in readings(document) {
         for (index, word) in reading.volume.words.iter().enumerate() {
             if reading.role(index) != Role::Path {
@@ -77,7 +78,7 @@ fn check(document: &Document) -> Vec<Finding> {
                 continue;
             }
             let mounted = clean(&format!("/{path}"));
-            let workdir = workdir_at(document, reading.volume.instruction);
+            let workdir = workdirs.at(reading.volume.instruction);
             let under = clean(&format!("{workdir}/{path}"));
             let meant = if under == mounted {
                 String::new()
@@ -128,42 +129,52 @@ fn fix(document: &Document, reading: &Reading, index: usize, span: Span, mounted
     })
 }
 
-/// The `WORKDIR` in effect at an instruction, as written (variables unexpanded), from
-/// the stage's own `WORKDIR`s and those of the stages it is built `FROM`.
-fn workdir_at(document: &Document, instruction: usize) -> String {
-    let Some(analysis) = document.dockerfile.as_deref() else {
-        return "/".to_string();
-    };
-    let stages = &analysis.stages;
-    let Some(mut current) = stages.iter().position(|s| s.instructions.contains(&instruction)) else {
-        return "/".to_string();
-    };
-    // The chain of stages, base first.
-    let mut chain = vec![current];
-    while let Some(base) = stages.get(current).and_then(|s| s.base_stage) {
-        if chain.contains(&base) {
-            break;
+/// The `WORKDIR` in effect at each instruction, as written (variables unexpanded), from
+/// a stage's own `WORKDIR`s and those of the stages it is built `FROM`. Worked out once
+/// per file: a `VOLUME` may list 100,000 relative paths.
+struct Workdirs<'a> {
+    /// Per stage: the instructions of the stage (sorted), the `WORKDIR` it starts with,
+    /// and the one in effect after each of its own `WORKDIR`s, as (instruction, workdir).
+    stages: Vec<(&'a [usize], String, Vec<(usize, String)>)>,
+}
+
+impl Workdirs<'_> {
+    fn of(document: &Document) -> Workdirs<'_> {
+        let Some(analysis) = document.dockerfile.as_deref() else {
+            return Workdirs { stages: Vec::new() };
+        };
+        let mut stages: Vec<(&[usize], String, Vec<(usize, String)>)> = Vec::new();
+        for stage in &analysis.stages {
+            // A base stage is an earlier one: its last `WORKDIR` is known by now.
+            let start = stage
+                .base_stage
+                .and_then(|base| stages.get(base))
+                .map_or("/".to_string(), |(_, start, own)| own.last().map_or(start, |(_, w)| w).clone());
+            let mut current = start.clone();
+            let mut own = Vec::new();
+            for (index, value) in &analysis.workdirs {
+                if stage.instructions.binary_search(index).is_err() {
+                    continue;
+                }
+                let value = value.trim();
+                current = if value.starts_with('/') { clean(value) } else { clean(&format!("{current}/{value}")) };
+                own.push((*index, current.clone()));
+            }
+            stages.push((&stage.instructions, start, own));
         }
-        chain.push(base);
-        current = base;
+        Workdirs { stages }
     }
-    let mut workdir = "/".to_string();
-    for &stage in chain.iter().rev() {
-        for &index in stages.get(stage).map_or(&[][..], |s| &s.instructions) {
-            if index >= instruction {
-                break;
-            }
-            let Some(ins) = analysis.dockerfile.instructions.get(index) else {
-                continue;
-            };
-            if ins.command() != "workdir" {
-                continue;
-            }
-            if let Some(word) = ins.arg_words().first() {
-                let value = word.text.trim();
-                workdir = if value.starts_with('/') { clean(value) } else { clean(&format!("{workdir}/{value}")) };
-            }
+
+    fn at(&self, instruction: usize) -> &str {
+        let Some((_, start, own)) =
+            self.stages.iter().find(|(instructions, _, _)| instructions.binary_search(&instruction).is_ok())
+        else {
+            return "/";
+        };
+        let before = own.partition_point(|(index, _)| *index < instruction);
+        match before.checked_sub(1).and_then(|last| own.get(last)) {
+            Some((_, workdir)) => workdir,
+            None => start,
         }
     }
-    workdir
 }
