@@ -526,6 +526,8 @@ pub struct DockerfileItems<'a> {
     pub verdict: ImageVerdict,
     text: &'a str,
     analysis: crate::model::dockerfile::DockerfileAnalysis,
+    /// The image's volumes as mounts.
+    volume_mounts: Vec<Mount>,
     /// What the Engine does with the image volumes that need a word of their own.
     particular: Vec<crate::model::dockerfile::RuntimeVolume>,
 }
@@ -533,7 +535,8 @@ pub struct DockerfileItems<'a> {
 pub fn read_dockerfile<'a>(text: &'a str, ctx: &Context) -> DockerfileItems<'a> {
     let mut analysis = crate::model::dockerfile::analyse(text, ctx);
     // Only the mounts, what the Engine does with them and the image's verdict are
-    // explained: the `VOLUME` records go before the items are made.
+    // explained: the `VOLUME` records go once the mounts are made, before the items are.
+    let volume_mounts = analysis.volume_mounts().collect();
     analysis.volumes = Vec::new();
     let particular = crate::model::dockerfile::particular_runtime_volumes(&analysis.image_volumes, ctx);
     let error = analysis.error.as_ref().map(|e| ImageError { message: e.display.clone(), span: e.span });
@@ -542,13 +545,13 @@ pub fn read_dockerfile<'a>(text: &'a str, ctx: &Context) -> DockerfileItems<'a> 
         base_volumes_unknown: analysis.base_volumes_unknown,
         error,
     };
-    DockerfileItems { verdict, text, analysis, particular }
+    DockerfileItems { verdict, text, analysis, volume_mounts, particular }
 }
 
 impl DockerfileItems<'_> {
     /// Hands `each` every item as it is made; returns what the image declares.
     pub fn for_each(self, mut each: impl FnMut(Item)) -> ImageVerdict {
-        let DockerfileItems { verdict, text, analysis, particular } = self;
+        let DockerfileItems { verdict, text, analysis, volume_mounts, particular } = self;
         // What the Engine does with each image config key that needs a word of its own.
         let mut runtime_of_key = std::collections::HashMap::new();
         for runtime in &particular {
@@ -557,12 +560,12 @@ impl DockerfileItems<'_> {
             }
         }
         // Image volumes, then build mounts, in the order of the file.
-        let volume_count = analysis.volume_mounts.len();
-        let mut order: Vec<(usize, usize)> = analysis.volume_mounts.iter().map(|m| m.span.start).enumerate().collect();
+        let volume_count = volume_mounts.len();
+        let mut order: Vec<(usize, usize)> = volume_mounts.iter().map(|m| m.span.start).enumerate().collect();
         order.extend(analysis.build_mounts.iter().enumerate().map(|(i, b)| (volume_count + i, b.span.start)));
         order.sort_by_key(|&(_, start)| start);
         for (index, _) in order {
-            if let Some(mount) = analysis.volume_mounts.get(index) {
+            if let Some(mount) = volume_mounts.get(index) {
                 let mut explanation = describe(mount, false);
                 // Only what is particular to this path (a relative path, a start failure); the
                 // general notes would repeat on every volume.

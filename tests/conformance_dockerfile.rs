@@ -120,9 +120,7 @@ fn check_create(a: &DockerfileAnalysis, ctx: &Context, record: &Value, fail: &mu
             fail("mounts", format!("Engine mount {m} is not an anonymous read-write volume"));
         }
     }
-    if runtime
-        .iter()
-        .any(|r| !matches!(r.outcome, RuntimeOutcome::AnonymousVolume | RuntimeOutcome::StartFails { .. }))
+    if runtime.iter().any(|r| !matches!(r.outcome, RuntimeOutcome::AnonymousVolume | RuntimeOutcome::StartFails { .. }))
     {
         fail("mounts", "model predicts no anonymous volume".into());
     }

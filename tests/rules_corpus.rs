@@ -54,7 +54,8 @@ fn run(inputs: &[Input], ctx: &Context, title: &str, all: bool) -> usize {
     for (index, input) in inputs.iter().enumerate() {
         let report = lint_text(&input.path, &input.text, input.kind, ctx);
         let read_errors = report.errors.iter().map(|e| ("DM000", Severity::Error, e.span, e.message.clone(), false));
-        let findings = report.findings.iter().map(|f| (f.code, f.severity, f.span, f.message.to_string(), f.fix.is_some()));
+        let findings =
+            report.findings.iter().map(|f| (f.code, f.severity, f.span, f.message.to_string(), f.fix.is_some()));
         for (code, severity, span, message, fix) in read_errors.chain(findings) {
             with_findings.insert(index);
             let tally = tallies.entry(code).or_default();

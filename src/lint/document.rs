@@ -151,7 +151,7 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
             source_in_text,
             expansions,
             layout_known,
-            docker_error,
+            docker_error: docker_error.map(Box::new),
             error_depends_on_expansions,
             group,
         });
@@ -788,11 +788,10 @@ fn add_dockerfile(document: &mut Document, errors: &mut Vec<ReadError>, text: &s
     let mut whole = Group::plain(Span::new(0, text.len()), crate::model::verdict::Verdict::default());
     whole.for_windows = ctx.platform == Platform::Linux && dockerfile_for_windows(&analysis);
     document.groups.push(whole);
-    // The mounts move into the items; the rules read the `VOLUME` words, not what another
-    // builder would do (that is explain's), which is dropped: a `VOLUME` of 100,000 paths.
-    let volume_mounts = std::mem::take(&mut analysis.volume_mounts);
+    // The image's volumes become items one mount at a time, and the build mounts move into
+    // theirs: a `VOLUME` of 100,000 paths is not held as mounts and as items at once.
     let build_mounts = std::mem::take(&mut analysis.build_mounts);
-    analysis.outcomes = Vec::new();
+    let volume_mounts = analysis.volume_mounts();
     document.items.reserve(volume_mounts.len() + build_mounts.len());
     for mount in volume_mounts {
         let written = text.get(mount.span.start..mount.span.end).unwrap_or(&mount.target).to_string();
@@ -803,6 +802,8 @@ fn add_dockerfile(document: &mut Document, errors: &mut Vec<ReadError>, text: &s
         let error = build.error.as_ref().map(|e| crate::model::verdict::DockerError::client(e.display.clone()));
         document.items.push(Item::written(build.mount, build.value, build.span, error, group));
     }
+    // The rules read the image's volumes as items, not as the image's list.
+    analysis.image_volumes = Vec::new();
     document.dockerfile = Some(Box::new(analysis));
 }
 

@@ -234,20 +234,9 @@ pub struct StageInfo {
     pub instructions: Vec<usize>,
     /// Whether the builder runs this stage for the target.
     pub built: bool,
-    /// Its image's volumes (own and inherited), sorted, when built.
-    pub volumes: Vec<String>,
     /// The volumes of the base image are not known (an image not described in
     /// [`BuildOptions::images`], not `scratch`, not a stage of this file).
     pub base_volumes_unknown: bool,
-}
-
-/// One resolved `VOLUME` path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct VolumePath {
-    /// The path as it goes into the image config.
-    pub path: String,
-    /// The text of the word it came from in the file.
-    pub span: Span,
 }
 
 /// One `VOLUME` instruction (also an `ONBUILD VOLUME` trigger).
@@ -264,8 +253,9 @@ pub struct VolumeInstruction {
     pub line: usize,
     /// The words after the parser (before expansion).
     pub words: Vec<Word>,
-    /// The resolved paths (empty when not dispatched or on error).
-    pub paths: Vec<VolumePath>,
+    /// The path each word resolves to, in the order of `words` (empty when not dispatched
+    /// or on error).
+    pub paths: Vec<String>,
     /// The builder dispatched it (its stage is built and no earlier error stopped it).
     pub dispatched: bool,
     /// Boxed: few instructions have one, and a file may have 100,000 of them.
@@ -387,8 +377,6 @@ pub struct DockerfileAnalysis {
     pub image_volumes: Vec<String>,
     /// The target's base image is not known: it may add volumes of its own.
     pub base_volumes_unknown: bool,
-    /// The image's volumes as mounts (anonymous volumes, `SyntaxKind::DockerfileVolume`).
-    pub volume_mounts: Vec<Mount>,
     pub build_mounts: Vec<BuildMount>,
     pub changes_after_volume: Vec<ChangeAfterVolume>,
     /// What each builder would produce, when they differ from this analysis.
@@ -439,6 +427,12 @@ impl DockerfileAnalysis {
     pub fn runtime(&self, ctx: &Context) -> Vec<RuntimeVolume> {
         runtime_volumes(&self.image_volumes, ctx)
     }
+
+    /// The image's volumes as mounts (anonymous volumes, `SyntaxKind::DockerfileVolume`),
+    /// in the order of [`DockerfileAnalysis::image_volumes`].
+    pub fn volume_mounts(&self) -> impl ExactSizeIterator<Item = Mount> + '_ {
+        volume_mounts(&self.volumes, &self.image_volumes, self.target_stage, &self.stages)
+    }
 }
 
 fn outcome_of(a: &DockerfileAnalysis) -> BuilderOutcome {
@@ -482,8 +476,8 @@ fn other_outcome(
     };
     let mut run = Run::new(opts, builder, frontend.clone(), dockerfile);
     run.go();
-    let image_volumes = match run.target.and_then(|t| run.stages.get(t)) {
-        Some(stage) if run.error.is_none() => stage.volumes.clone(),
+    let image_volumes = match run.target.and_then(|t| run.stage_volumes.get_mut(t)) {
+        Some(volumes) if run.error.is_none() => std::mem::take(volumes),
         _ => Vec::new(),
     };
     let outcome = BuilderOutcome {
@@ -508,7 +502,15 @@ fn analyse_parsed(
         if frontend.parse == ParseOptions::NEWEST { probe } else { syntax::parse_with(bytes, frontend.parse) };
     let mut run = Run::new(opts, builder, frontend.clone(), &dockerfile);
     run.go();
-    let Run { stages, target, volumes, unknown, error, errors, build_mounts, changes, .. } = run;
+    let Run { stages, mut stage_volumes, target, mut volumes, unknown, error, errors, build_mounts, changes, .. } = run;
+    // The `VOLUME` words move out of the instructions, which go next: not copied, a file
+    // may have 100,000 of them.
+    let mut dockerfile = dockerfile;
+    for volume in &mut volumes {
+        if let Some(target) = dockerfile.instructions.get_mut(volume.instruction).and_then(volume_of_mut) {
+            volume.words = target.take_arg_words();
+        }
+    }
     let warnings = dockerfile.warnings.iter().map(|w| w.message.clone()).collect();
     let workdirs = dockerfile
         .instructions
@@ -522,11 +524,11 @@ fn analyse_parsed(
     // the mounts are made.
     drop(dockerfile);
     let target_stage = target;
-    let (image_volumes, base_volumes_unknown) = match target_stage.and_then(|t| stages.get(t)) {
-        Some(stage) if error.is_none() => (stage.volumes.clone(), stage.base_volumes_unknown),
-        _ => (Vec::new(), false),
-    };
-    let volume_mounts = volume_mounts(&volumes, &image_volumes, target_stage, &stages);
+    let (image_volumes, base_volumes_unknown) =
+        match target_stage.and_then(|t| Some((stages.get(t)?, stage_volumes.get_mut(t)?))) {
+            Some((stage, volumes)) if error.is_none() => (std::mem::take(volumes), stage.base_volumes_unknown),
+            _ => (Vec::new(), false),
+        };
     DockerfileAnalysis {
         builder,
         frontend,
@@ -542,7 +544,6 @@ fn analyse_parsed(
         errors,
         image_volumes,
         base_volumes_unknown,
-        volume_mounts,
         build_mounts,
         changes_after_volume: changes,
         outcomes: Vec::new(),
@@ -550,13 +551,14 @@ fn analyse_parsed(
 }
 
 /// The built image's volumes as anonymous-volume mounts, each at the span of the path
-/// that declared it (the last declaration in the target's stage chain).
-fn volume_mounts(
-    volumes: &[VolumeInstruction],
-    image: &[String],
+/// that declared it (the last declaration in the target's stage chain), made one at a
+/// time: an image may have 100,000 volumes, and their mounts go straight into items.
+fn volume_mounts<'a>(
+    volumes: &'a [VolumeInstruction],
+    image: &'a [String],
     target: Option<usize>,
     stages: &[StageInfo],
-) -> Vec<Mount> {
+) -> impl ExactSizeIterator<Item = Mount> + 'a {
     let mut chain = Vec::new();
     let mut cursor = target;
     while let Some(index) = cursor {
@@ -568,25 +570,46 @@ fn volume_mounts(
     }
     // Where each path was declared: the last `VOLUME` of the chain naming it, and there its
     // first mention. A map, not a search per path: one `VOLUME` may list 100,000 paths.
-    let mut declared: HashMap<&str, (&VolumeInstruction, &VolumePath)> = HashMap::new();
+    let mut declared: HashMap<&str, (&VolumeInstruction, Span)> = HashMap::new();
     for v in volumes.iter().rev().filter(|v| !v.onbuild && v.stage.is_some_and(|s| chain.contains(&s))) {
-        for p in &v.paths {
-            declared.entry(p.path.as_str()).or_insert((v, p));
+        for (path, word) in v.paths.iter().zip(&v.words) {
+            declared.entry(path.as_str()).or_insert((v, word.span));
         }
     }
-    image
-        .iter()
-        .map(|path| {
-            let origin = declared.get(path.as_str()).copied();
-            let span = origin.map_or(Span::default(), |(_, p)| p.span);
-            let mut mount = Mount::new(SyntaxKind::DockerfileVolume, MountKind::Volume, path.clone(), span);
-            mount.provenance.insert(Field::Target, span);
-            if let Some((v, _)) = origin {
-                mount.provenance.insert(Field::Kind, v.keyword_span);
-            }
-            mount
-        })
-        .collect()
+    image.iter().map(move |path| {
+        let origin = declared.get(path.as_str()).copied();
+        let span = origin.map_or(Span::default(), |(_, span)| span);
+        let mut mount = Mount::new(SyntaxKind::DockerfileVolume, MountKind::Volume, path.clone(), span);
+        mount.provenance.insert(Field::Target, span);
+        if let Some((v, _)) = origin {
+            mount.provenance.insert(Field::Kind, v.keyword_span);
+        }
+        mount
+    })
+}
+
+/// The `VOLUME` an instruction is (itself, or its `ONBUILD` trigger), if any, and whether
+/// it is a trigger.
+fn volume_of(ins: &Instruction) -> Option<(&Instruction, bool)> {
+    let (target, onbuild) = match &ins.args {
+        Args::Onbuild(child) if ins.keyword.eq_ignore_ascii_case("onbuild") => (child.as_ref(), true),
+        _ => (ins, false),
+    };
+    target.keyword.eq_ignore_ascii_case("volume").then_some((target, onbuild))
+}
+
+/// [`volume_of`], to move its words out.
+fn volume_of_mut(ins: &mut Instruction) -> Option<&mut Instruction> {
+    let trigger = ins.keyword.eq_ignore_ascii_case("onbuild") && matches!(ins.args, Args::Onbuild(_));
+    let target = if trigger {
+        match &mut ins.args {
+            Args::Onbuild(child) => child.as_mut(),
+            _ => return None,
+        }
+    } else {
+        ins
+    };
+    target.keyword.eq_ignore_ascii_case("volume").then_some(target)
 }
 
 /// Where the Engine mounts an image config key (`docker inspect`'s `Destination`).
@@ -699,6 +722,8 @@ struct Run<'a> {
     file: &'a Dockerfile,
     lexer: Lexer,
     stages: Vec<StageInfo>,
+    /// Each stage's image volumes (own and inherited), sorted, once it is built.
+    stage_volumes: Vec<Vec<String>>,
     target: Option<usize>,
     volumes: Vec<VolumeInstruction>,
     unknown: Vec<UnknownVariable>,
@@ -735,6 +760,7 @@ impl<'a> Run<'a> {
             file,
             lexer,
             stages: Vec::new(),
+            stage_volumes: Vec::new(),
             target: None,
             volumes: Vec::new(),
             unknown: Vec::new(),
@@ -823,7 +849,6 @@ impl<'a> Run<'a> {
                     from_instruction: index,
                     instructions: Vec::new(),
                     built: false,
-                    volumes: Vec::new(),
                     base_volumes_unknown: false,
                 });
                 stage_of.push(Some(stages.len() - 1));
@@ -870,15 +895,9 @@ impl<'a> Run<'a> {
     }
 
     /// Every VOLUME (and ONBUILD VOLUME) instruction, before expansion.
+    /// Records every `VOLUME` instruction, without its words: they are read from the
+    /// instruction during the run, and moved out of it once the run is over.
     fn record_volume_words(&mut self, stage_of: &[Option<usize>]) {
-        // The `VOLUME` an instruction is (itself, or its `ONBUILD` trigger), if any.
-        fn volume_of(ins: &Instruction) -> Option<(&Instruction, bool)> {
-            let (target, onbuild) = match &ins.args {
-                Args::Onbuild(child) if ins.keyword.eq_ignore_ascii_case("onbuild") => (child.as_ref(), true),
-                _ => (ins, false),
-            };
-            target.keyword.eq_ignore_ascii_case("volume").then_some((target, onbuild))
-        }
         let file = self.file;
         // Room for exactly these: a file may have 100,000 of them.
         self.volumes.reserve_exact(file.instructions.iter().filter(|ins| volume_of(ins).is_some()).count());
@@ -895,7 +914,7 @@ impl<'a> Run<'a> {
                 span: ins.span,
                 keyword_span: target.keyword_span,
                 line: ins.start_line,
-                words: target.arg_words(),
+                words: Vec::new(),
                 paths: Vec::new(),
                 dispatched: false,
                 error: None,
@@ -1021,6 +1040,7 @@ impl<'a> Run<'a> {
 
     fn dispatch_all(&mut self, live: bool) {
         let mut finished: Vec<Option<StageEnd>> = vec![None; self.stages.len()];
+        self.stage_volumes = vec![Vec::new(); self.stages.len()];
         for index in 0..self.stages.len() {
             if !self.stages[index].built && live {
                 continue;
@@ -1029,7 +1049,9 @@ impl<'a> Run<'a> {
             let mut list: Vec<String> = volumes.keys().cloned().collect();
             list.sort();
             if self.stages[index].built {
-                self.stages[index].volumes = list;
+                if let Some(slot) = self.stage_volumes.get_mut(index) {
+                    *slot = list;
+                }
             }
             finished[index] = Some((env, volumes));
         }
@@ -1233,9 +1255,13 @@ impl<'a> Run<'a> {
         if self.volumes[slot].error.is_some() {
             return;
         }
-        let words = self.volumes[slot].words.clone();
+        let file = self.file;
+        let Some((target, _)) = file.instructions.get(index).and_then(volume_of) else {
+            return;
+        };
+        let words = target.words();
         let mut paths = Vec::new();
-        for word in &words {
+        for word in words.iter() {
             let trimmed = word.text.trim();
             if trimmed.is_empty() {
                 return;
@@ -1266,10 +1292,10 @@ impl<'a> Run<'a> {
                 }
                 return;
             }
-            paths.push(VolumePath { path: expansion.value, span: word.span });
+            paths.push(expansion.value);
         }
         for p in &paths {
-            volumes.insert(p.path.clone(), Some(index));
+            volumes.insert(p.clone(), Some(index));
         }
         let v = &mut self.volumes[slot];
         paths.shrink_to_fit();
@@ -2181,7 +2207,7 @@ mod tests {
     fn resolves_volumes_with_scoped_args() {
         let a = analyse("ARG G=/glob\nFROM busybox\nARG G\nVOLUME /v$G /w\n", &ctx());
         assert_eq!(a.error, None);
-        assert_eq!(a.volumes[0].paths.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["/v/glob", "/w"]);
+        assert_eq!(a.volumes[0].paths, ["/v/glob", "/w"]);
         assert!(a.base_volumes_unknown);
         assert_eq!(a.image_volumes, ["/v/glob", "/w"]);
     }

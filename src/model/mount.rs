@@ -255,6 +255,10 @@ impl Provenance {
         match self.position(field) {
             Ok(at) => Some(std::mem::replace(&mut self.spans[at].1, span)),
             Err(at) => {
+                // Room for two at first (an image volume has two), not the vector's four.
+                if self.spans.capacity() == 0 {
+                    self.spans.reserve_exact(2);
+                }
                 self.spans.insert(at, (field, span));
                 None
             }

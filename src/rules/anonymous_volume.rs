@@ -34,12 +34,11 @@
 //! ## Fix safety
 //! No fix: only the author can name the volume.
 
-use super::volume_words::{Role, WordRoles};
+use super::volume_words::NonPathWords;
 use super::{Document, Finding, Item, Rule, Severity};
 use crate::model::mount::{Field, SyntaxKind};
 use crate::model::paths::{clean, cleaned};
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     code: "DM001",
@@ -54,7 +53,7 @@ fn check(document: &Document) -> Vec<Finding> {
     // At most one finding per item, and each item may have one: room made once, not
     // regrown over 100,000 image volumes.
     let mut findings = Vec::with_capacity(document.items.len());
-    let roles = WordRoles::of(document);
+    let non_path_words = NonPathWords::of(document);
     let targets = TargetsByGroup::of(document);
     for item in &document.items {
         let mount = &item.mount;
@@ -83,7 +82,7 @@ fn check(document: &Document) -> Vec<Finding> {
             continue;
         }
         // A word of a broken JSON array or of a trailing comment is another rule's finding.
-        if mount.syntax == SyntaxKind::DockerfileVolume && roles.at(item.span).is_some_and(|role| role != Role::Path) {
+        if mount.syntax == SyntaxKind::DockerfileVolume && non_path_words.contains(item.span) {
             continue;
         }
         let auto_remove = document.group_of(item).is_some_and(|g| g.auto_remove);
@@ -122,16 +121,28 @@ fn check(document: &Document) -> Vec<Finding> {
 /// The cleaned absolute targets (other than `/`) of each group, to tell when another mount
 /// of the same group holds a target strictly inside its own (`-v "$PWD":/app -v
 /// /app/node_modules`): the anonymous volume is there on purpose, to keep the image's
-/// files at that sub-path. A lookup per parent directory, not a scan of every mount.
-struct TargetsByGroup<'a>(HashSet<(usize, Cow<'a, str>)>);
+/// files at that sub-path. A lookup per parent directory, not a scan of every mount: the
+/// items' indexes sorted by group and cleaned target, a word per mount.
+struct TargetsByGroup<'a> {
+    items: &'a [Item],
+    sorted: Vec<usize>,
+}
 
 impl<'a> TargetsByGroup<'a> {
     fn of(document: &'a Document) -> TargetsByGroup<'a> {
-        let targets = document.items.iter().filter_map(|item| {
-            let target = cleaned(&item.mount.target);
-            (target.starts_with('/') && target != "/").then_some((item.group, target))
-        });
-        TargetsByGroup(targets.collect())
+        let items = document.items.as_slice();
+        let mut sorted: Vec<usize> = (0..items.len())
+            .filter(|&i| {
+                let target = cleaned(&items[i].mount.target);
+                target.starts_with('/') && target != "/"
+            })
+            .collect();
+        sorted.sort_unstable_by(|&a, &b| Self::key(&items[a]).cmp(&Self::key(&items[b])));
+        TargetsByGroup { items, sorted }
+    }
+
+    fn key(item: &Item) -> (usize, Cow<'_, str>) {
+        (item.group, cleaned(&item.mount.target))
     }
 
     fn has_one_strictly_above(&self, item: &Item) -> bool {
@@ -142,7 +153,8 @@ impl<'a> TargetsByGroup<'a> {
             if parent.is_empty() {
                 return false;
             }
-            if self.0.contains(&(item.group, Cow::Borrowed(parent))) {
+            let wanted = (item.group, Cow::Borrowed(parent));
+            if self.sorted.binary_search_by(|&i| Self::key(&self.items[i]).cmp(&wanted)).is_ok() {
                 return true;
             }
         }

@@ -152,7 +152,7 @@ fn check(document: &Document) -> Vec<Finding> {
             group.known_error().map(|e| (e, false)).into_iter().chain(group.known_start_error().map(|e| (e, true)));
         for (error, at_start) in errors {
             // Already said (or deliberately not said) for the item that causes it.
-            if !is_storage_error(error) || items.iter().any(|i| i.docker_error.as_ref() == Some(error)) {
+            if !is_storage_error(error) || items.iter().any(|i| i.docker_error.as_deref() == Some(error)) {
                 continue;
             }
             if items.iter().any(|i| covered(error, i.span)) || covered(error, group.span) {

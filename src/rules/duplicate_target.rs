@@ -31,10 +31,10 @@
 
 use super::{Document, Finding, Item, Rule, Severity};
 use crate::model::mount::{Field, SyntaxKind};
-use crate::model::paths::clean;
+use crate::model::paths::{clean, cleaned};
 use crate::model::verdict::DockerError;
 use crate::span::Span;
-use std::collections::hash_map::{Entry, HashMap};
+use std::borrow::Cow;
 
 pub const RULE: Rule = Rule {
     code: "DM009",
@@ -51,30 +51,35 @@ fn covers(error: &DockerError) -> bool {
 
 /// The path two targets are compared by: cleaned when the target is literal, the text as
 /// written when an expansion decides it.
-fn key(item: &Item) -> Option<String> {
+fn key(item: &Item) -> Option<Cow<'_, str>> {
     let target = item.mount.target.as_str();
     if target.is_empty() {
         return None;
     }
-    Some(if item.is_literal(Field::Target) { clean(target) } else { target.to_string() })
+    Some(if item.is_literal(Field::Target) { cleaned(target) } else { Cow::Borrowed(target) })
 }
 
 fn check(document: &Document) -> Vec<Finding> {
     let mut findings = Vec::new();
-    // The first item of each group at each path: one lookup per item, not a scan of all
-    // the earlier ones (a line of 100,000 flags).
-    let mut first_at: HashMap<(usize, String), &Item> = HashMap::new();
-    for item in &document.items {
-        if item.mount.syntax == SyntaxKind::BuildMount {
-            continue;
-        }
-        let Some(path) = key(item) else {
+    // The items sorted by group, path and place: each run of one group and path starts
+    // with its first item, and every other item of the run repeats it. A sort, not a scan
+    // of all the earlier items (a line of 100,000 flags), nor a map holding a copy of
+    // every path; a word per mount.
+    let items = document.items.as_slice();
+    let sort_key = |&i: &usize| items.get(i).and_then(|item| Some((item.group, key(item)?, i)));
+    let mut order: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].mount.syntax != SyntaxKind::BuildMount && key(&items[i]).is_some())
+        .collect();
+    order.sort_unstable_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let mut first: Option<(usize, Cow<'_, str>, &Item)> = None;
+    for &index in &order {
+        let (Some(item), Some(path)) = (items.get(index), items.get(index).and_then(key)) else {
             continue;
         };
-        let earlier = match first_at.entry((item.group, path.clone())) {
-            Entry::Occupied(entry) => *entry.get(),
-            Entry::Vacant(entry) => {
-                entry.insert(item);
+        let earlier = match &first {
+            Some((group, first_path, earlier)) if *group == item.group && *first_path == path => *earlier,
+            _ => {
+                first = Some((item.group, path, item));
                 continue;
             }
         };

@@ -33,7 +33,7 @@
 //! No fix: the container path the author meant cannot be guessed.
 
 use super::drive_letter_volume_name::drive_split;
-use super::volume_words::{Role, WordRoles};
+use super::volume_words::NonPathWords;
 use super::{Document, Finding, Item, Rule, Severity};
 use crate::model::context::Platform;
 use crate::model::mount::{Field, MountKind, SyntaxKind};
@@ -66,7 +66,7 @@ fn check(document: &Document) -> Vec<Finding> {
         return Vec::new();
     }
     let mut findings = Vec::new();
-    let roles = WordRoles::of(document);
+    let non_path_words = NonPathWords::of(document);
     for item in &document.items {
         let mount = &item.mount;
         if mount.syntax == SyntaxKind::BuildMount || document.for_windows(item) || drive_split(item).is_some() {
@@ -79,7 +79,7 @@ fn check(document: &Document) -> Vec<Finding> {
         // broken JSON array and the words of a trailing comment, `volume-json-malformed`'s
         // and `comment-in-volume`'s); only a volume over the root is judged here.
         if mount.syntax == SyntaxKind::DockerfileVolume
-            && (clean(&mount.target) != "/" || roles.at(item.span).is_some_and(|r| r != Role::Path))
+            && (clean(&mount.target) != "/" || non_path_words.contains(item.span))
         {
             continue;
         }

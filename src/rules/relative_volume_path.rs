@@ -133,9 +133,17 @@ fn fix(document: &Document, reading: &Reading, index: usize, span: Span, mounted
 /// a stage's own `WORKDIR`s and those of the stages it is built `FROM`. Worked out once
 /// per file: a `VOLUME` may list 100,000 relative paths.
 struct Workdirs<'a> {
-    /// Per stage: the instructions of the stage (sorted), the `WORKDIR` it starts with,
-    /// and the one in effect after each of its own `WORKDIR`s, as (instruction, workdir).
-    stages: Vec<(&'a [usize], String, Vec<(usize, String)>)>,
+    stages: Vec<StageWorkdirs<'a>>,
+}
+
+/// One stage's `WORKDIR`s.
+struct StageWorkdirs<'a> {
+    /// The stage's instructions, sorted.
+    instructions: &'a [usize],
+    /// The `WORKDIR` the stage starts with (its base stage's last, or `/`).
+    start: String,
+    /// The `WORKDIR` in effect after each of the stage's own, as (instruction, workdir).
+    after: Vec<(usize, String)>,
 }
 
 impl Workdirs<'_> {
@@ -143,38 +151,57 @@ impl Workdirs<'_> {
         let Some(analysis) = document.dockerfile.as_deref() else {
             return Workdirs { stages: Vec::new() };
         };
-        let mut stages: Vec<(&[usize], String, Vec<(usize, String)>)> = Vec::new();
+        let mut stages: Vec<StageWorkdirs<'_>> = Vec::new();
         for stage in &analysis.stages {
             // A base stage is an earlier one: its last `WORKDIR` is known by now.
             let start = stage
                 .base_stage
                 .and_then(|base| stages.get(base))
-                .map_or("/".to_string(), |(_, start, own)| own.last().map_or(start, |(_, w)| w).clone());
+                .map_or("/".to_string(), |base| base.after.last().map_or(&base.start, |(_, w)| w).clone());
             let mut current = start.clone();
-            let mut own = Vec::new();
+            let mut after = Vec::new();
             for (index, value) in &analysis.workdirs {
                 if stage.instructions.binary_search(index).is_err() {
                     continue;
                 }
                 let value = value.trim();
                 current = if value.starts_with('/') { clean(value) } else { clean(&format!("{current}/{value}")) };
-                own.push((*index, current.clone()));
+                after.push((*index, current.clone()));
             }
-            stages.push((&stage.instructions, start, own));
+            stages.push(StageWorkdirs { instructions: &stage.instructions, start, after });
         }
         Workdirs { stages }
     }
 
+    /// The `WORKDIR` in effect at an instruction.
     fn at(&self, instruction: usize) -> &str {
-        let Some((_, start, own)) =
-            self.stages.iter().find(|(instructions, _, _)| instructions.binary_search(&instruction).is_ok())
-        else {
+        let Some(stage) = self.stages.iter().find(|s| s.instructions.binary_search(&instruction).is_ok()) else {
             return "/";
         };
-        let before = own.partition_point(|(index, _)| *index < instruction);
-        match before.checked_sub(1).and_then(|last| own.get(last)) {
+        let before = stage.after.partition_point(|(index, _)| *index < instruction);
+        match before.checked_sub(1).and_then(|last| stage.after.get(last)) {
             Some((_, workdir)) => workdir,
-            None => start,
+            None => &stage.start,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::document::build;
+    use crate::lint::files::FileKind;
+    use crate::model::Context;
+
+    /// The `WORKDIR` named is the one in effect at the `VOLUME`: the stage's own, after
+    /// those of the stage it is built from, and not one that comes later.
+    #[test]
+    fn the_workdir_named_is_the_one_in_effect() {
+        let text = "FROM alpine AS base\nWORKDIR /app\nFROM base\nVOLUME logs\nWORKDIR sub\nVOLUME data\nWORKDIR /x\nFROM alpine\nVOLUME more\n";
+        let (document, _) = build(text, FileKind::Dockerfile, &Context::default());
+        let messages: Vec<String> = super::check(&document).iter().map(|f| f.message.to_string()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("not at `/app/logs` under the `WORKDIR` `/app`"), "{}", messages[0]);
+        assert!(messages[1].contains("not at `/app/sub/data` under the `WORKDIR` `/app/sub`"), "{}", messages[1]);
+        assert!(messages[2].contains("mounted at `/more` (`docker inspect`"), "{}", messages[2]);
     }
 }

@@ -86,7 +86,7 @@ fn check(document: &Document) -> Vec<Finding> {
         };
         let quote = quote_at(document, item.word_span.start, tilde);
         // Where only bash expands it, the literal reading is what `sh` gives Docker.
-        let error = if bash_only { item.docker_error.as_ref() } else { item.known_error() };
+        let error = if bash_only { item.docker_error.as_deref() } else { item.known_error() };
         let refused = match error {
             Some(error) => format!(": Docker refuses it: {}", error.message),
             None if item.mount.syntax == SyntaxKind::VolumeFlag => {

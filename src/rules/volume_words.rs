@@ -12,7 +12,6 @@ use super::Document;
 use crate::model::dockerfile::VolumeInstruction;
 use crate::span::Span;
 use crate::syntax::dockerfile::Word;
-use std::collections::HashMap;
 
 /// What a word of a `VOLUME` instruction was meant to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +74,7 @@ impl<'a> Reading<'a> {
     pub fn path(&self, index: usize) -> Option<String> {
         let volume = self.volume;
         if volume.paths.len() == volume.words.len() {
-            return volume.paths.get(index).map(|p| p.path.clone());
+            return volume.paths.get(index).cloned();
         }
         let word = volume.words.get(index)?;
         let plain = !word.text.contains(['$', '\\', '\'', '"']);
@@ -88,25 +87,30 @@ pub fn readings(document: &Document) -> Vec<Reading<'_>> {
     document.dockerfile.as_ref().map_or_else(Vec::new, |a| a.volumes.iter().map(Reading::of).collect())
 }
 
-/// The role of every `VOLUME` word of the document, by its span (an image volume's item
-/// span): built once per rule, so that a `VOLUME` of 100,000 words is not searched for each.
-pub struct WordRoles(HashMap<Span, Role>);
+/// The spans of the `VOLUME` words not meant as paths (pieces of a malformed JSON array,
+/// words of a trailing comment), to tell at an image volume's item span whether the path
+/// rules should judge it. Built once per rule, so that a `VOLUME` of 100,000 words is not
+/// searched for each; only these few words are kept, sorted.
+pub struct NonPathWords(Vec<Span>);
 
-impl WordRoles {
-    pub fn of(document: &Document) -> WordRoles {
-        let mut roles = HashMap::new();
+impl NonPathWords {
+    pub fn of(document: &Document) -> NonPathWords {
+        // Each word of the file is a word of one instruction: its span is its own.
+        let mut spans = Vec::new();
         for reading in readings(document) {
             for (index, word) in reading.volume.words.iter().enumerate() {
-                // The first instruction with a word at a span decides, as a search would.
-                roles.entry(word.span).or_insert_with(|| reading.role(index));
+                if reading.role(index) != Role::Path {
+                    spans.push(word.span);
+                }
             }
         }
-        WordRoles(roles)
+        spans.sort_unstable();
+        NonPathWords(spans)
     }
 
-    /// The role of the word at `span`, if it is a `VOLUME` word.
-    pub fn at(&self, span: Span) -> Option<Role> {
-        self.0.get(&span).copied()
+    /// Whether the word at `span` is a `VOLUME` word not meant as a path.
+    pub fn contains(&self, span: Span) -> bool {
+        self.0.binary_search(&span).is_ok()
     }
 }
 

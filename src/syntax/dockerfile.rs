@@ -1542,6 +1542,23 @@ impl Instruction {
         args_words(&self.args)
     }
 
+    /// [`Instruction::arg_words`], borrowed when the arguments are a list of words.
+    pub fn words(&self) -> std::borrow::Cow<'_, [Word]> {
+        match &self.args {
+            Args::Json(words) | Args::List(words) | Args::Words(words) => words.as_slice().into(),
+            other => args_words(other).into(),
+        }
+    }
+
+    /// [`Instruction::arg_words`], moved out of the instruction when the arguments are a
+    /// list of words (they are left empty).
+    pub fn take_arg_words(&mut self) -> Vec<Word> {
+        match &mut self.args {
+            Args::Json(words) | Args::List(words) | Args::Words(words) => std::mem::take(words),
+            other => args_words(other),
+        }
+    }
+
     /// The file offset of byte `at` of the logical line.
     pub fn file_offset(&self, at: usize) -> usize {
         LineMap { pieces: &self.pieces, end: self.span.end }.offset(at)
