@@ -71,7 +71,7 @@ fn check(vector: &Value) -> Result<(), String> {
             }
         } else {
             let v = a.volumes.first().ok_or("no VOLUME instruction read")?;
-            let got: Vec<String> = v.paths.clone();
+            let got: Vec<String> = v.paths.to_vec();
             if got != want {
                 return Err(format!("paths {got:?}, want {want:?}"));
             }

@@ -9,7 +9,7 @@ use crate::model::engine::{self, FlagKind, RunInput, StorageFlag};
 use crate::model::mount::{Field, Mount, MountKind, SyntaxKind};
 use crate::model::verdict::DockerError;
 use crate::model::{mount_flag, tmpfs_flag, volume_flag, Context};
-use crate::rules::{ComposeFacts, Document, Expansion, ExpansionKind, FileError, Group, Item, Refuser};
+use crate::rules::{ComposeFacts, Document, Expansion, ExpansionKind, FileError, Group, Item, Refuser, TextRange};
 use crate::span::Span;
 use crate::syntax::run_line::{find_commands, FlagUse, RunLine, Word};
 use crate::syntax::shell::ExpansionKind as ShellExpansion;
@@ -132,7 +132,11 @@ pub fn add_run_line(document: &mut Document, line: &RunLine, ctx: &Context) {
         if mount.syntax == SyntaxKind::VolumeFlag && mount.kind == MountKind::Volume && !volume_driver.is_empty() {
             mount.rare.driver = Some(volume_driver.clone());
         }
-        let source_in_text = mount.provenance.get(&Field::Source).and_then(|span| source_in_value(word, *span, &mount));
+        let source_in_text = mount
+            .provenance
+            .get(&Field::Source)
+            .and_then(|span| source_in_value(word, *span, &mount))
+            .and_then(TextRange::of);
         // Docker's error as written may be the shell's business: try values for the
         // expansions, and keep one that Docker accepts.
         let accepted =

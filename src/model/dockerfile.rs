@@ -251,11 +251,12 @@ pub struct VolumeInstruction {
     pub keyword_span: Span,
     /// 1-based line of the instruction.
     pub line: usize,
-    /// The words after the parser (before expansion).
-    pub words: Vec<Word>,
+    /// The words after the parser (before expansion). Boxed slices, not vectors: a file
+    /// may have 100,000 of these records.
+    pub words: Box<[Word]>,
     /// The path each word resolves to, in the order of `words` (empty when not dispatched
     /// or on error).
-    pub paths: Vec<String>,
+    pub paths: Box<[String]>,
     /// The builder dispatched it (its stage is built and no earlier error stopped it).
     pub dispatched: bool,
     /// Boxed: few instructions have one, and a file may have 100,000 of them.
@@ -508,7 +509,7 @@ fn analyse_parsed(
     let mut dockerfile = dockerfile;
     for volume in &mut volumes {
         if let Some(target) = dockerfile.instructions.get_mut(volume.instruction).and_then(volume_of_mut) {
-            volume.words = target.take_arg_words();
+            volume.words = target.take_arg_words().into_boxed_slice();
         }
     }
     let warnings = dockerfile.warnings.iter().map(|w| w.message.clone()).collect();
@@ -914,8 +915,8 @@ impl<'a> Run<'a> {
                 span: ins.span,
                 keyword_span: target.keyword_span,
                 line: ins.start_line,
-                words: Vec::new(),
-                paths: Vec::new(),
+                words: Box::default(),
+                paths: Box::default(),
                 dispatched: false,
                 error: None,
             });
@@ -1054,12 +1055,6 @@ impl<'a> Run<'a> {
                 }
             }
             finished[index] = Some((env, volumes));
-        }
-        // Anything not dispatched is a word-level reading only.
-        for v in &mut self.volumes {
-            if v.paths.is_empty() && v.error.is_none() && !v.dispatched {
-                v.paths.clear();
-            }
         }
     }
 
@@ -1298,8 +1293,7 @@ impl<'a> Run<'a> {
             volumes.insert(p.clone(), Some(index));
         }
         let v = &mut self.volumes[slot];
-        paths.shrink_to_fit();
-        v.paths = paths;
+        v.paths = paths.into_boxed_slice();
         v.dispatched = live;
         v.stage = stage;
     }
@@ -2207,7 +2201,7 @@ mod tests {
     fn resolves_volumes_with_scoped_args() {
         let a = analyse("ARG G=/glob\nFROM busybox\nARG G\nVOLUME /v$G /w\n", &ctx());
         assert_eq!(a.error, None);
-        assert_eq!(a.volumes[0].paths, ["/v/glob", "/w"]);
+        assert_eq!(*a.volumes[0].paths, ["/v/glob", "/w"]);
         assert!(a.base_volumes_unknown);
         assert_eq!(a.image_volumes, ["/v/glob", "/w"]);
     }

@@ -160,7 +160,7 @@ pub struct Item {
     pub word_span: Span,
     /// The source exactly as written, before the CLI makes a `.` path absolute, as a
     /// range of `text` (`None` when there is no source or it cannot be located).
-    pub source_in_text: Option<Span>,
+    pub source_in_text: Option<TextRange>,
     /// Shell expansions and placeholders in the value, in order.
     pub expansions: Vec<Expansion>,
     /// False when an expansion's text holds the value's own separator (`${DATA:-/srv}` in
@@ -177,6 +177,25 @@ pub struct Item {
     pub group: usize,
 }
 
+/// A range of an item's own text, in two 32-bit offsets rather than two words: an item's
+/// text is one value or entry, and a file may have 100,000 items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextRange {
+    start: u32,
+    end: u32,
+}
+
+impl TextRange {
+    /// `None` for a range past 4 GiB.
+    pub fn of(span: Span) -> Option<TextRange> {
+        Some(TextRange { start: u32::try_from(span.start).ok()?, end: u32::try_from(span.end).ok()? })
+    }
+
+    pub fn span(self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
+    }
+}
+
 impl Item {
     /// An item written in a file's own syntax (compose, Dockerfile): no flag, no shell word,
     /// no shell expansions.
@@ -188,7 +207,8 @@ impl Item {
             .get(&Field::Source)
             .filter(|s| span.start <= s.start && s.end <= span.end && s.end - span.start <= text.len())
             .map(|s| Span::new(s.start - span.start, s.end - span.start))
-            .filter(|s| text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            .filter(|s| text.is_char_boundary(s.start) && text.is_char_boundary(s.end))
+            .and_then(TextRange::of);
         Item {
             mount,
             text,
@@ -228,7 +248,7 @@ impl Item {
 
     /// The expansion the source starts with, if any.
     pub fn leading_source_expansion(&self) -> Option<&Expansion> {
-        let at = self.source_in_text?.start;
+        let at = self.source_in_text?.span().start;
         self.expansions.iter().find(|e| e.value_span.start == at)
     }
 
@@ -238,7 +258,7 @@ impl Item {
         if !self.layout_known {
             return None;
         }
-        let span = self.source_in_text?;
+        let span = self.source_in_text?.span();
         self.text.get(span.start..span.end)
     }
 
@@ -270,7 +290,7 @@ impl Item {
             return None;
         }
         let written = self.written_source()?;
-        let start = self.source_in_text?.start;
+        let start = self.source_in_text?.span().start;
         let mut resolved = String::new();
         let mut at = 0;
         for expansion in self.expansions.iter().filter(|e| e.value_span.start >= start) {

@@ -105,14 +105,12 @@ pub struct Instruction {
     /// 1-based first and last line.
     pub start_line: usize,
     pub end_line: usize,
-    /// The joined logical line, as the builder sees it (continuations removed).
-    pub line: String,
     /// `--name[=value]` words before the arguments.
     pub flags: Vec<Flag>,
     /// The arguments in the instruction's own form.
     pub args: Args,
-    /// The argument text after the flags, trimmed (empty when there is none).
-    pub args_text: String,
+    /// The argument text after the flags, trimmed (empty when there is none). The text
+    /// itself is not kept: the arguments hold it, read in the instruction's form.
     pub args_span: Span,
     pub heredocs: Vec<Heredoc>,
     /// Line mapping: pieces of the logical line and where they sit in the file.
@@ -780,10 +778,8 @@ fn build_instruction(line: &[u8], map: &LineMap<'_>, cfg: Cfg) -> Result<Instruc
         span: map.span(trim_start, trim_end),
         start_line: 0,
         end_line: 0,
-        line: lossy(line),
         flags,
         args,
-        args_text: lossy(args_bytes),
         args_span,
         heredocs: Vec::new(),
         pieces: Vec::new(),
@@ -2384,7 +2380,7 @@ mod tests {
         assert_eq!(run.flags[0].name, "mount");
         assert_eq!(text_at(text, run.flags[0].span), "--mount=type=cache,target=/c");
         assert_eq!(text_at(text, run.flags[0].value_span.unwrap()), "type=cache,target=/c");
-        assert_eq!(run.args_text, "true");
+        assert_eq!(run.arg_words()[0].text, "true");
         let json = &file.instructions[2];
         let words = json.arg_words();
         assert_eq!(words.iter().map(|w| text_at(text, w.span)).collect::<Vec<_>>(), ["\"/a\"", "\"/b\""]);
@@ -2415,7 +2411,8 @@ mod tests {
         let file = parse("# syntax=docker/dockerfile:1\n# escape=`\nFROM x\nVOLUME C:\\data `\n  D:\\e\n");
         assert_eq!(file.escape, '`');
         assert_eq!(file.directives.len(), 2);
-        assert_eq!(file.instructions[1].args_text, "C:\\data   D:\\e");
+        let words = file.instructions[1].arg_words();
+        assert_eq!(words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["C:\\data", "D:\\e"]);
         assert_eq!(
             parse("# escape=x\nFROM x\n").error.unwrap().message,
             "invalid escape token 'x' does not match ` or \\"
