@@ -221,6 +221,10 @@ fn a_dockerfile_is_explained_volume_by_volume() {
     assert_eq!(items.len(), 4);
     assert_eq!(items[0]["syntax"], "dockerfile-volume");
     assert_eq!(items[1]["syntax"], "build-mount");
+    // Each image volume is shown at the word that declared it, in the order of the file.
+    let texts: Vec<&str> = items.iter().map(|i| i["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["$DATA", "type=cache,target=/root/.cache", "\"/logs\"", "['/e']"]);
+    assert_eq!(items[0]["span"], serde_json::json!({"start": 42, "end": 47}));
     assert!(items[0]["explanation"].as_str().unwrap().contains("new anonymous volume"));
     std::fs::write(&file, "FROM alpine\nVOLUME\n").unwrap();
     let output = dockmount(&["explain", "--format", "json", file.to_str().unwrap()]);
