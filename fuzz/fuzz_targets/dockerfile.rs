@@ -18,8 +18,8 @@ fuzz_target!(|data: &[u8]| {
     };
     for ctx in contexts() {
         let analysis = analyse(text, &ctx);
-        for mount in &analysis.volume_mounts {
-            check_mount(text, mount, "volume mount");
+        for mount in analysis.volume_mounts() {
+            check_mount(text, &mount, "volume mount");
         }
     }
     let explanation = explain_dockerfile(text, &contexts()[0]);

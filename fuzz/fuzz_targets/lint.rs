@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     let check = |text: &str| check_text("file", text, kind, &ctx, &selection);
     let checked = check(text);
     check_diagnostics(&checked);
-    let fixes: Vec<_> = checked.diagnostics.iter().filter_map(|d| d.fix.as_ref()).collect();
+    let fixes: Vec<_> = checked.diagnostics.iter().filter_map(|d| d.fix.as_deref()).collect();
     let _ = apply_fixes(text, &fixes);
 
     let files = [checked.clone()];
