@@ -6,7 +6,7 @@
 //! 100,000 flags, compose services of 20,000 entries and Dockerfiles of 100,000 image
 //! volumes included (measured, debug build: about 85 MiB to lint the line, 82 to explain
 //! it; 63 to 96 for the compose files; 58 to 91 for the Dockerfiles). The debug build
-//! itself takes about 8 MiB more than the release build (15.8 against 7.3 MB for a file
+//! itself takes about 8 MiB more than the release build (15.4 against 7.2 MiB for a file
 //! of two lines), so 100 MiB here is about 92 MiB (96 MB) for the command users run.
 
 use super::support::{dockmount, temp_dir, write};
