@@ -508,16 +508,26 @@ fn analyse_parsed(
     // may have 100,000 of them.
     let mut dockerfile = dockerfile;
     for volume in &mut volumes {
-        if let Some(target) = dockerfile.instructions.get_mut(volume.instruction).and_then(volume_of_mut) {
-            volume.words = target.take_arg_words().into_boxed_slice();
-        }
+        let Some(ins) = dockerfile.instructions.get_mut(volume.instruction) else {
+            continue;
+        };
+        // An `ONBUILD VOLUME` trigger's words are those of the instruction it holds.
+        let target = if volume.onbuild {
+            match &mut ins.args {
+                Args::Onbuild(child) => child.as_mut(),
+                _ => continue,
+            }
+        } else {
+            ins
+        };
+        volume.words = target.take_arg_words().into_boxed_slice();
     }
     let warnings = dockerfile.warnings.iter().map(|w| w.message.clone()).collect();
     let workdirs = dockerfile
         .instructions
         .iter()
         .enumerate()
-        .filter(|(_, ins)| ins.command() == "workdir")
+        .filter(|(_, ins)| ins.keyword.eq_ignore_ascii_case("workdir"))
         .filter_map(|(index, ins)| Some((index, ins.arg_words().first()?.text.clone())))
         .collect();
     let escape = dockerfile.escape;
@@ -597,20 +607,6 @@ fn volume_of(ins: &Instruction) -> Option<(&Instruction, bool)> {
         _ => (ins, false),
     };
     target.keyword.eq_ignore_ascii_case("volume").then_some((target, onbuild))
-}
-
-/// [`volume_of`], to move its words out.
-fn volume_of_mut(ins: &mut Instruction) -> Option<&mut Instruction> {
-    let trigger = ins.keyword.eq_ignore_ascii_case("onbuild") && matches!(ins.args, Args::Onbuild(_));
-    let target = if trigger {
-        match &mut ins.args {
-            Args::Onbuild(child) => child.as_mut(),
-            _ => return None,
-        }
-    } else {
-        ins
-    };
-    target.keyword.eq_ignore_ascii_case("volume").then_some(target)
 }
 
 /// Where the Engine mounts an image config key (`docker inspect`'s `Destination`).
